@@ -1,0 +1,69 @@
+"""`ecmahost demo`: the demo connector over a SQL target (embedded SQLite by default), ready for a first request."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from typing import Annotated
+
+import typer
+
+from ecmahost.cli.common import HomeOption, open_home, reported_errors, say, warn
+from ecmahost.config.store import ConnectorStore
+from ecmahost.config.tokens import generate_token, validate_token
+from ecmahost.connectors.sql.demo_schema import create_demo_tables
+from ecmahost.demo import DEMO_NAME, DEMO_SQLITE_URL, demo_connector
+from ecmahost.home import Home
+from ecmahost.server import ServeOptions, serve
+from ecmahost.tls import default_hostnames, generate_certificate
+
+TokenOption = Annotated[
+    str | None,
+    typer.Option("--token", help="Secret token for the demo connector (default: a new one is generated and printed)."),
+]
+TargetOption = Annotated[
+    str | None,
+    typer.Option("--target", help="SQLAlchemy URL of the target database (default: SQLite demo.db in the home)."),
+]
+
+
+def prepare_demo(home: Home, *, token: str | None, target: str | None, name: str = DEMO_NAME) -> str:
+    """Create tables, connector file, certificate and token; return the token to print."""
+    url = target or DEMO_SQLITE_URL
+    home.root.mkdir(parents=True, exist_ok=True)
+    asyncio.run(create_demo_tables(url, home.root))
+    store = ConnectorStore(home)
+    if not store.exists(name) or target:
+        store.save(demo_connector(name, url))
+    secret = validate_token(token) if token else generate_token()
+    store.set_token(name, secret)
+    if not home.cert_file.exists():
+        generate_certificate(home, hostnames=default_hostnames())
+    return secret
+
+
+def first_request(home: Home, port: int, token: str, name: str = DEMO_NAME) -> str:
+    url = f"https://localhost:{port}/ecma2host_{name}/scim/Users?filter=userName%20eq%20%22alice%22"
+    parts = ["curl", "--cacert", str(home.cert_file), "-H", f"Authorization: Bearer {token}", url]
+    return shlex.join(parts)
+
+
+def demo_command(
+    home: HomeOption = None,
+    port: Annotated[int, typer.Option("--port", help="TCP port to serve on.")] = 8585,
+    token: TokenOption = None,
+    target: TargetOption = None,
+) -> None:
+    """Start the host with the demo connector: an Employees table (Microsoft's SQL tutorial) and groups."""
+    with reported_errors():
+        where = open_home(home)
+        secret = prepare_demo(where, token=token, target=target)
+        tenant = f"https://localhost:{port}/ecma2host_{DEMO_NAME}/scim"
+        say(f"Tenant URL:    {tenant}")
+        say(f"Secret token:  {secret}")
+        say(f"Certificate:   {where.cert_file} (self-signed; trust it or pass --cacert)")
+        say("First request (an empty ListResponse until you create alice):")
+        say(f"  {first_request(where, port, secret)}")
+        if token is None:
+            warn("the token is stored only as a hash: copy it now; a new one is made at each `ecmahost demo`")
+        serve(where, ServeOptions(port=port, bind="127.0.0.1"))

@@ -1,0 +1,39 @@
+"""`ecmahost serve`: serve every connector of the home folder at /ecma2host_<Name>/scim."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say
+from ecmahost.server import options_from, serve
+from ecmahost.settings import load_settings
+
+PortOption = Annotated[int | None, typer.Option("--port", help="TCP port (default: host.yaml, else 8585).")]
+BindOption = Annotated[
+    str | None, typer.Option("--bind", help="Address to listen on (default: host.yaml, else 0.0.0.0).")
+]
+InsecureOption = Annotated[
+    bool,
+    typer.Option("--insecure-http", help="Serve plain HTTP without TLS. Only for local tests: Entra needs HTTPS."),
+]
+
+
+def serve_command(
+    home: HomeOption = None,
+    port: PortOption = None,
+    bind: BindOption = None,
+    insecure_http: InsecureOption = False,
+) -> None:
+    """Serve every configured connector over HTTPS (one SCIM endpoint per connector)."""
+    with reported_errors():
+        where = open_home(home)
+        settings = load_settings(where)
+        options = options_from(settings, port, bind, insecure_http)
+        cert, _ = settings.certificate_paths(where)
+        if not insecure_http and not cert.exists():
+            fail(f"no TLS certificate at {cert}; create one with `ecmahost cert generate --home {where.root}`")
+        scheme = "http" if insecure_http else "https"
+        say(f"ecmahost serving {where.root} on {scheme}://{options.bind}:{options.port}")
+        serve(where, options)

@@ -1,0 +1,1 @@
+"""Connector definitions and host settings: their models, their files on disk, and secret handling."""

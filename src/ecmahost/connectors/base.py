@@ -1,0 +1,110 @@
+"""The `Connector` contract: what every connector type implements.
+
+A connector speaks to one target (a database, a directory, ...) for one configured connector. It receives
+target-level requests (`connectors.query`) and returns target-level records; it never sees SCIM JSON.
+
+The contract, checked for every connector type by `tests/contract` (`ConnectorContract`):
+
+- Methods are coroutines; blocking libraries run in a worker thread (`anyio.to_thread.run_sync`).
+- `search` filters, sorts and pages inside the target, so `SearchResult.total` is exact and paging stable. A
+  filter it cannot express raises `ConfigurationError`, never "match everything".
+- `get`/`update`/`delete` of an unknown anchor raise `ObjectNotFound`.
+- `create` returns the record as stored, including the anchor (generated when configured so).
+- `create`/`update` write the object, its complex multi-valued attributes and its membership changes in one
+  transaction: all or nothing. A unique value already taken raises `ObjectExists`; a value the target rejects
+  raises `ConstraintViolation` with the target's message.
+- Membership changes are set operations: adding a present member or removing an absent one is a no-op.
+- A target that is down or slow raises `TargetUnavailable`; the connector heals by itself when the target
+  comes back (pool pre-ping, reconnect), without a host restart.
+- Returned records are fresh objects the caller may mutate.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from ecmahost.config.model import AttributeType, ConnectorConfig
+from ecmahost.connectors.query import Change, Record, SearchQuery, SearchResult
+
+
+@dataclass(slots=True)
+class DiscoveredAttribute:
+    name: str
+    type: AttributeType = AttributeType.STRING
+    multi_valued: bool = False
+    required: bool = False
+    unique: bool = False
+    primary_key: bool = False
+    generated: bool = False
+    """the target fills it by itself (identity column, column default, operational attribute)"""
+    detail: str = ""
+    """the target's own type, e.g. `VARCHAR(128)` or `1.3.6.1.4.1.1466.115.121.1.15`"""
+
+
+@dataclass(slots=True)
+class DiscoveredObjectClass:
+    name: str
+    kind: str
+    """`table`, `view`, `structural`, `auxiliary`, ..."""
+    attributes: list[DiscoveredAttribute] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DiscoveredSchema:
+    object_classes: list[DiscoveredObjectClass] = field(default_factory=list)
+    detail: dict[str, str] = field(default_factory=dict)
+    """facts about the target to show an admin: vendor, version, naming contexts..."""
+
+
+class Connector(ABC):
+    type_name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+    connection_model: ClassVar[type[BaseModel]]
+    object_type_model: ClassVar[type[BaseModel]]
+
+    def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
+        self.config = config
+        self.home = home
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Prepare pools; must not fail when the target is down (requests will get `TargetUnavailable`)."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release pools and connections."""
+
+    @abstractmethod
+    async def check(self) -> None:
+        """Reach the target and read from it once; raise a `ConnectorError` that says what failed."""
+
+    @abstractmethod
+    async def discover(self) -> DiscoveredSchema:
+        """List what the target holds: tables/views or object classes, their attributes and keys."""
+
+    def has_members(self, object_type: str) -> bool:
+        """Whether this object type stores group membership (`MEMBERS`)."""
+        return False
+
+    @abstractmethod
+    async def search(self, object_type: str, query: SearchQuery) -> SearchResult: ...
+
+    @abstractmethod
+    async def get(self, object_type: str, anchor: str, attributes: frozenset[str] | None = None) -> Record: ...
+
+    @abstractmethod
+    async def create(self, object_type: str, record: Record) -> Record: ...
+
+    @abstractmethod
+    async def update(self, object_type: str, anchor: str, change: Change) -> None: ...
+
+    @abstractmethod
+    async def delete(self, object_type: str, anchor: str) -> None: ...

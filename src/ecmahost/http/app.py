@@ -1,0 +1,196 @@
+"""The SCIM ASGI app: `/ecma2host_<Name>/scim/...` per connector, plus `/health`.
+
+Each request: find the connector by its case-sensitive name (unknown -> 404), check the bearer token of THAT
+connector (-> 401), read and parse the body within the limit (-> 413/415/400), call the provisioning service,
+render `application/scim+json`. Known errors become SCIM Error bodies; anything else is a 500 with a request id,
+logged once with its traceback and never shown to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ecmahost import errors
+from ecmahost.http.auth import authenticate
+from ecmahost.http.responses import ScimResponse, error_response, no_content
+from ecmahost.runtime import ConnectorRuntime, HostRuntime
+from ecmahost.scim.discovery import list_response
+
+logger = logging.getLogger(__name__)
+
+JSON_TYPES = ("application/scim+json", "application/json")
+OBJECT_TYPES = {"Users": "User", "Groups": "Group"}
+
+Handler = Callable[[Request, ConnectorRuntime, str], Awaitable[Response]]
+
+
+def _base_url(request: Request, name: str) -> str:
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{request.url.scheme}://{host}/ecma2host_{name}/scim"
+
+
+async def _body(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise errors.PayloadTooLarge(f"the request body is over the {limit}-byte limit")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and content_type not in JSON_TYPES and not content_type.endswith("+json"):
+        raise errors.UnsupportedMedia(f"send application/scim+json, not {content_type[:60]}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.PayloadTooLarge(f"the request body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise errors.InvalidSyntax(f"the request body is not valid JSON: {exc}") from None
+
+
+def _object_type(request: Request) -> str:
+    resource = request.path_params["resource"]
+    try:
+        return OBJECT_TYPES[resource]
+    except KeyError:
+        raise errors.NotFound(f"no SCIM endpoint /{resource[:60]}; this host serves /Users and /Groups") from None
+
+
+async def list_resources(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    body = await item.service.search(_object_type(request), request.query_params, base)
+    return ScimResponse(body)
+
+
+async def create_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    body = await _body(request, item.config.limits.max_body_bytes)
+    resource = await item.service.create(_object_type(request), body, base)
+    headers = {"Location": resource["meta"]["location"], "ETag": resource["meta"]["version"]}
+    return ScimResponse(resource, status_code=201, headers=headers)
+
+
+async def get_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    resource = await item.service.get(_object_type(request), request.path_params["id"], request.query_params, base)
+    return ScimResponse(resource, headers={"ETag": resource["meta"]["version"]})
+
+
+async def replace_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    body = await _body(request, item.config.limits.max_body_bytes)
+    if_match = request.headers.get("if-match")
+    resource = await item.service.replace(_object_type(request), request.path_params["id"], body, base, if_match)
+    return ScimResponse(resource, headers={"ETag": resource["meta"]["version"]})
+
+
+async def patch_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    body = await _body(request, item.config.limits.max_body_bytes)
+    if_match = request.headers.get("if-match")
+    resource = await item.service.patch(_object_type(request), request.path_params["id"], body, base, if_match)
+    if resource is None:
+        return no_content()
+    return ScimResponse(resource, headers={"ETag": resource["meta"]["version"]})
+
+
+async def delete_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    await item.service.delete(_object_type(request), request.path_params["id"], request.headers.get("if-match"), base)
+    return no_content()
+
+
+def _pick(documents: dict[str, dict[str, Any]], key: str | None, what: str) -> Response:
+    if key is None:
+        return ScimResponse(list_response(list(documents.values())))
+    document = documents.get(key.lower())
+    if document is None:
+        raise errors.NotFound(f"{what} {key} not found; known: {', '.join(d['id'] for d in documents.values())}")
+    return ScimResponse(document)
+
+
+async def schemas(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    return _pick(item.service.discovery(base)["schemas"], request.path_params.get("id"), "schema")
+
+
+async def resource_types(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    return _pick(item.service.discovery(base)["resource_types"], request.path_params.get("id"), "resource type")
+
+
+async def service_provider_config(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    return ScimResponse(item.service.discovery(base)["spc"])
+
+
+class ScimEndpoint:
+    """Wraps one handler with connector look-up, authentication and error rendering."""
+
+    def __init__(self, runtime: HostRuntime, handler: Handler) -> None:
+        self.runtime = runtime
+        self.handler = handler
+
+    async def handle(self, request: Request) -> Response:
+        request_id = uuid.uuid4().hex
+        try:
+            name = request.path_params["connector"]
+            item = self.runtime.connectors.get(name)
+            if item is None:
+                raise errors.NotFound(f"no connector named {name!r} (names are case-sensitive)")
+            authenticate(request, item)
+            response = await self.handler(request, item, _base_url(request, name))
+        except errors.ScimError as exc:
+            return error_response(exc, request_id)
+        except Exception:
+            logger.exception("request %s %s failed (request id %s)", request.method, request.url.path, request_id)
+            return error_response(errors.ScimError(f"internal error; request id {request_id}"), request_id)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return error_response(errors.NotFound(f"no SCIM endpoint at {request.url.path[:200]}"))
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    return error_response(errors.MethodNotAllowed(f"{request.method} is not allowed on {request.url.path[:200]}"))
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(runtime: HostRuntime) -> Starlette:
+    def route(path: str, handler: Handler, methods: list[str]) -> Route:
+        return Route(f"/ecma2host_{{connector}}/scim{path}", ScimEndpoint(runtime, handler).handle, methods=methods)
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        route("/Schemas", schemas, ["GET"]),
+        route("/Schemas/{id:path}", schemas, ["GET"]),
+        route("/ResourceTypes", resource_types, ["GET"]),
+        route("/ResourceTypes/{id}", resource_types, ["GET"]),
+        route("/ServiceProviderConfig", service_provider_config, ["GET"]),
+        route("/{resource}", list_resources, ["GET"]),
+        route("/{resource}", create_resource, ["POST"]),
+        route("/{resource}/{id}", get_resource, ["GET"]),
+        route("/{resource}/{id}", replace_resource, ["PUT"]),
+        route("/{resource}/{id}", patch_resource, ["PATCH"]),
+        route("/{resource}/{id}", delete_resource, ["DELETE"]),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: not_found, 405: method_not_allowed},
+    )

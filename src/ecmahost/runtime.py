@@ -1,0 +1,64 @@
+"""The running host: each configured connector with its connector instance and provisioning service.
+
+Built from the home folder's connector files; `start()` opens every connector (which must not fail when a target
+is down: requests then get 503), `stop()` closes them. A connector whose file is invalid is left out and its error
+is kept, so one broken file never stops the others from serving.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ecmahost.config.model import ConnectorConfig
+from ecmahost.connectors.base import Connector
+from ecmahost.connectors.registry import connector_type
+from ecmahost.service import ProvisioningService
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ConnectorRuntime:
+    config: ConnectorConfig
+    connector: Connector
+    service: ProvisioningService
+
+    @property
+    def token_hash(self) -> str | None:
+        return self.config.token.hash if self.config.token else None
+
+
+@dataclass(slots=True)
+class HostRuntime:
+    home: Path
+    connectors: dict[str, ConnectorRuntime] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    """connector name (or file) -> why it is not served"""
+
+    @classmethod
+    def build(
+        cls, home: Path, configs: dict[str, ConnectorConfig], errors: dict[str, str] | None = None
+    ) -> HostRuntime:
+        runtime = cls(home, errors=dict(errors or {}))
+        for name, config in configs.items():
+            try:
+                connector = connector_type(config.type)(config, home=home)
+                runtime.connectors[name] = ConnectorRuntime(config, connector, ProvisioningService(config, connector))
+            except Exception as exc:  # one broken connector must not stop the others
+                logger.error("connector %s is not served: %s", name, exc)
+                runtime.errors[name] = str(exc)
+        return runtime
+
+    async def start(self) -> None:
+        for name, item in self.connectors.items():
+            await item.connector.open()
+            logger.info("connector %s (%s) ready at /ecma2host_%s/scim", name, item.config.type, name)
+
+    async def stop(self) -> None:
+        for item in self.connectors.values():
+            try:
+                await item.connector.close()
+            except Exception:
+                logger.exception("closing connector %s failed", item.config.name)

@@ -1,0 +1,168 @@
+"""The discovery documents (RFC 7643 §5-7): `/Schemas`, `/ResourceTypes`, `/ServiceProviderConfig`.
+
+Generated from the connector's configuration, so they list only what the connector stores; Entra reads
+`/Schemas` to offer target attributes in its mapping editor (the ECMA2Host extension lists every selected
+attribute, names like `-dn-` included). Built once per base URL; no nulls (Entra rejects them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecmahost.config.model import AttributeType, LimitsConfig, Returned
+from ecmahost.scim import urns
+from ecmahost.scim.mapping import Field, ObjectMapping
+
+CORE_DESCRIPTIONS = {urns.CORE_USER: "User Account", urns.CORE_GROUP: "Group"}
+
+
+def _attribute(
+    name: str, item: Field | None, *, multi: bool = False, subs: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    config = item.config if item else None
+    type_ = "complex" if subs is not None else (config.type.value if config else "string")
+    doc: dict[str, Any] = {
+        "name": name,
+        "type": type_,
+        "multiValued": multi or bool(config and config.multi_valued),
+        "description": (config.description if config and config.description else name),
+        "required": bool(config and config.required),
+        "caseExact": bool(config and config.case_exact),
+        "mutability": config.mutability.value if config else "readWrite",
+        "returned": (config.returned.value if config and config.returned is not Returned.DEFAULT else "default"),
+        "uniqueness": "server" if config and config.unique else "none",
+    }
+    if subs is not None:
+        doc["subAttributes"] = subs
+    if type_ == "reference":
+        doc["referenceTypes"] = ["User", "external"]
+    if type_ == "complex" or type_ == "boolean":
+        doc.pop("caseExact")
+    return doc
+
+
+def _element_subs(item: Field) -> list[dict[str, Any]]:
+    subs = []
+    for sub in item.config.sub_attributes:
+        kind = AttributeType.BOOLEAN if sub.lower() == "primary" else AttributeType.STRING
+        subs.append({**_attribute(sub, None), "type": kind.value})
+    return subs
+
+
+def _core_attributes(mapping: ObjectMapping, urn: str | None) -> list[dict[str, Any]]:
+    """The attributes of the core (urn None) or enterprise schema that this mapping serves, nested by parent."""
+    tops: dict[str, dict[str, Any]] = {}
+    for item in mapping.fields.values():
+        core = item.core
+        if core is None or (core.attr.urn or None) != urn:
+            continue
+        top = core.attr.attr
+        if core.value_filter is not None:
+            doc = tops.setdefault(top.lower(), _attribute(top, None, multi=True, subs=[]))
+            existing = {s["name"].lower() for s in doc["subAttributes"]}
+            for sub in ("type", core.sub or "value"):
+                if sub.lower() not in existing:
+                    doc["subAttributes"].append(_attribute(sub, item if sub != "type" else None))
+                    existing.add(sub.lower())
+        elif core.attr.sub:
+            doc = tops.setdefault(top.lower(), _attribute(top, None, subs=[]))
+            doc["subAttributes"].append(_attribute(core.attr.sub, item))
+        elif item.is_complex:
+            tops[top.lower()] = _attribute(top, item, multi=True, subs=_element_subs(item))
+        else:
+            tops[top.lower()] = _attribute(top, item)
+    return list(tops.values())
+
+
+def _members_attribute() -> dict[str, Any]:
+    subs = [
+        {**_attribute("value", None), "mutability": "immutable"},
+        {
+            **_attribute("$ref", None),
+            "type": "reference",
+            "referenceTypes": ["User"],
+            "mutability": "immutable",
+        },
+        {**_attribute("type", None), "mutability": "immutable"},
+    ]
+    return _attribute("members", None, multi=True, subs=subs)
+
+
+def schema_documents(mapping: ObjectMapping, base_url: str) -> list[dict[str, Any]]:
+    core = _core_attributes(mapping, None)
+    if mapping.has_members:
+        core.append(_members_attribute())
+    documents = [(mapping.core_urn, mapping.object_type, CORE_DESCRIPTIONS[mapping.core_urn], core)]
+    enterprise = _core_attributes(mapping, urns.ENTERPRISE_USER) if mapping.object_type == "User" else []
+    if enterprise:
+        documents.append((urns.ENTERPRISE_USER, "EnterpriseUser", "Enterprise User", enterprise))
+    extension = [
+        _attribute(i.name, i, multi=i.is_complex, subs=_element_subs(i) if i.is_complex else None)
+        for i in mapping.fields.values()
+    ]
+    documents.append(
+        (mapping.extension_urn, f"ECMA2Host{mapping.object_type}", "Selected target attributes", extension)
+    )
+    return [
+        {
+            "schemas": [urns.SCHEMA],
+            "id": urn,
+            "name": name,
+            "description": description,
+            "attributes": attributes,
+            "meta": {"resourceType": "Schema", "location": f"{base_url}/Schemas/{urn}"},
+        }
+        for urn, name, description, attributes in documents
+    ]
+
+
+def resource_type_document(mapping: ObjectMapping, base_url: str) -> dict[str, Any]:
+    extensions = [{"schema": mapping.extension_urn, "required": False}]
+    if mapping.object_type == "User":
+        extensions.insert(0, {"schema": urns.ENTERPRISE_USER, "required": False})
+    endpoint = "/Users" if mapping.object_type == "User" else "/Groups"
+    return {
+        "schemas": [urns.RESOURCE_TYPE],
+        "id": mapping.object_type,
+        "name": mapping.object_type,
+        "endpoint": endpoint,
+        "description": CORE_DESCRIPTIONS[mapping.core_urn],
+        "schema": mapping.core_urn,
+        "schemaExtensions": extensions,
+        "meta": {
+            "resourceType": "ResourceType",
+            "location": f"{base_url}/ResourceTypes/{mapping.object_type}",
+        },
+    }
+
+
+def service_provider_config(limits: LimitsConfig, base_url: str) -> dict[str, Any]:
+    return {
+        "schemas": [urns.SERVICE_PROVIDER_CONFIG],
+        "documentationUri": "https://github.com/ecmahost/ecmahost/blob/main/docs/scim-support.md",
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": limits.max_body_bytes},
+        "filter": {"supported": True, "maxResults": limits.max_page_size},
+        "changePassword": {"supported": False},
+        "sort": {"supported": True},
+        "etag": {"supported": True},
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "Bearer token",
+                "description": "The connector's secret token, sent as Authorization: Bearer <token>",
+                "primary": True,
+            }
+        ],
+        "meta": {"resourceType": "ServiceProviderConfig", "location": f"{base_url}/ServiceProviderConfig"},
+    }
+
+
+def list_response(resources: list[dict[str, Any]], total: int | None = None, start: int = 1) -> dict[str, Any]:
+    return {
+        "schemas": [urns.LIST_RESPONSE],
+        "totalResults": len(resources) if total is None else total,
+        "Resources": resources,
+        "startIndex": start,
+        "itemsPerPage": len(resources),
+    }

@@ -1,0 +1,262 @@
+"""SCIM resources <-> target records, through an `ObjectMapping`.
+
+`render` builds the JSON a client reads (core, enterprise and ECMA2Host extension views of the same record, `id`
+and `meta`); `extract` reads a POST/PUT body into a record. Attribute names are matched case-insensitively
+(RFC 7643 §2.1); keys the connector does not store are ignored on input, as RFC 7644 §3.3 allows (Entra sends
+`roles: []` and `"title": null` for attributes a target may not have). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from ecmahost.connectors.query import MEMBERS, Record
+from ecmahost.errors import InvalidSyntax, InvalidValue
+from ecmahost.scim import urns
+from ecmahost.scim.evaluate import matches
+from ecmahost.scim.mapping import ElementGroup, Field, ObjectMapping
+from ecmahost.scim.values import to_scim
+
+META_CREATED = "__meta_created__"
+META_MODIFIED = "__meta_modified__"
+"""Reserved record keys a connector may fill with the object's creation and modification times."""
+
+
+def ci_get(data: Any, key: str) -> Any:
+    """`data[key]` with the key matched case-insensitively; None when absent or `data` is not a dict."""
+    if not isinstance(data, dict):
+        return None
+    if key in data:
+        return data[key]
+    lowered = key.lower()
+    for name, value in data.items():
+        if isinstance(name, str) and name.lower() == lowered:
+            return value
+    return None
+
+
+def ci_has(data: Any, key: str) -> bool:
+    if not isinstance(data, dict):
+        return False
+    lowered = key.lower()
+    return any(isinstance(name, str) and name.lower() == lowered for name in data)
+
+
+# -- rendering --------------------------------------------------------------------------------------------------
+
+
+def _place(resource: dict[str, Any], item: Field, value: Any) -> None:
+    core = item.core
+    assert core is not None
+    target = resource
+    if core.attr.urn and core.attr.urn.lower() != urns.CORE_USER.lower() and core.attr.urn != urns.CORE_GROUP:
+        target = resource.setdefault(core.attr.urn, {})
+    if core.attr.sub:
+        target.setdefault(core.attr.attr, {})[core.attr.sub] = value
+    elif item.type.value == "reference" and core.attr.attr.lower() == "manager":
+        target[core.attr.attr] = {"value": value}
+    else:
+        target[core.attr.attr] = value
+
+
+def _render_elements(resource: dict[str, Any], record: Record, mapping: ObjectMapping) -> None:
+    for groups in mapping.elements.values():
+        elements = [e for e in (_render_group(group, record) for group in groups) if e]
+        if elements:
+            any_field = next(iter(groups[0].fields.values()))
+            assert any_field.core is not None
+            resource[any_field.core.attr.attr] = elements
+
+
+def _render_group(group: ElementGroup, record: Record) -> dict[str, Any] | None:
+    element: dict[str, Any] = {}
+    for item in group.fields.values():
+        value = record.get(item.name)
+        if value is not None and item.returned:
+            assert item.core is not None
+            element[item.core.sub or "value"] = to_scim(value)
+    if not element:
+        return None
+    return {**group.selector, **element}
+
+
+def version_of(resource: dict[str, Any]) -> str:
+    digest = hashlib.blake2b(orjson.dumps(resource, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
+    return f'W/"{digest}"'
+
+
+def render(mapping: ObjectMapping, record: Record, *, base_url: str) -> dict[str, Any]:
+    """The full SCIM resource for `record`; `base_url` is the tenant URL (`https://host:8585/ecma2host_X/scim`)."""
+    anchor = str(record[mapping.anchor])
+    resource: dict[str, Any] = {"id": anchor}
+    extension: dict[str, Any] = {}
+    for item in mapping.fields.values():
+        value = record.get(item.name)
+        if value is None or not item.returned:
+            continue
+        value = [to_scim(v) for v in value] if isinstance(value, list) and not item.is_complex else to_scim(value)
+        extension[item.name] = value
+        if item.core is not None and item.core.value_filter is None:
+            _place(resource, item, value)
+    _render_elements(resource, record, mapping)
+    if extension:
+        resource[mapping.extension_urn] = extension
+    if mapping.has_members and MEMBERS in record:
+        resource["members"] = [{"value": m, "$ref": f"{base_url}/Users/{m}", "type": "User"} for m in record[MEMBERS]]
+    resource["schemas"] = mapping.schemas_of(resource)
+    endpoint = "Users" if mapping.object_type == "User" else "Groups"
+    meta: dict[str, Any] = {
+        "resourceType": mapping.object_type,
+        "location": f"{base_url}/{endpoint}/{anchor}",
+    }
+    if record.get(META_CREATED) is not None:
+        meta["created"] = to_scim(record[META_CREATED])
+    if record.get(META_MODIFIED) is not None:
+        meta["lastModified"] = to_scim(record[META_MODIFIED])
+    meta["version"] = version_of(resource)
+    resource["meta"] = meta
+    return resource
+
+
+ALWAYS_RETURNED = frozenset({"id", "schemas", "meta"})
+
+
+def project(
+    resource: dict[str, Any], attributes: Iterable[str] | None, excluded: Iterable[str] | None
+) -> dict[str, Any]:
+    """Apply `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) to a rendered resource. Names are
+    top-level attribute names, `parent.sub`, or schema URNs with an attribute (`urn:...:User:employeeNumber`)."""
+    if attributes:
+        kept: dict[str, Any] = {k: v for k, v in resource.items() if k in ALWAYS_RETURNED}
+        for name in attributes:
+            _copy_path(resource, kept, name)
+        return kept
+    if excluded:
+        trimmed = dict(resource)
+        for name in excluded:
+            _drop_path(trimmed, name)
+        return trimmed
+    return resource
+
+
+def _split(resource: dict[str, Any], name: str) -> tuple[str | None, list[str]]:
+    for key in resource:
+        if key.startswith("urn:") and name.lower().startswith(key.lower() + ":"):
+            return key, name[len(key) + 1 :].split(".")
+    if name.lower().startswith(
+        ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:")
+    ):
+        name = name.rsplit(":", 1)[1]
+    return None, name.split(".")
+
+
+def _copy_path(source: dict[str, Any], target: dict[str, Any], name: str) -> None:
+    urn, parts = _split(source, name)
+    if urn is not None:
+        source = source[urn]
+        target = target.setdefault(urn, {})
+    for index, part in enumerate(parts):
+        key = next((k for k in source if k.lower() == part.lower()), None) if isinstance(source, dict) else None
+        if key is None:
+            return
+        if index == len(parts) - 1 or not isinstance(source[key], dict):
+            target[key] = source[key]
+            return
+        source, target = source[key], target.setdefault(key, {})
+
+
+def _drop_path(resource: dict[str, Any], name: str) -> None:
+    urn, parts = _split(resource, name)
+    holder: Any = resource
+    if urn is not None:
+        holder = resource[urn] = dict(resource[urn])
+    for part in parts[:-1]:
+        key = next((k for k in holder if k.lower() == part.lower()), None)
+        if key is None or not isinstance(holder[key], dict):
+            return
+        holder[key] = holder = dict(holder[key])
+    key = next((k for k in holder if k.lower() == parts[-1].lower()), None)
+    if key is not None and key not in ALWAYS_RETURNED:
+        del holder[key]
+
+
+# -- extraction ------------------------------------------------------------------------------------------------
+
+
+def check_schemas(mapping: ObjectMapping, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidSyntax("the request body must be a JSON object")
+    schemas = body.get("schemas")
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise InvalidSyntax(f'"schemas" must be a list of schema URNs including "{mapping.core_urn}"')
+    if not any(s.lower() == mapping.core_urn.lower() for s in schemas):
+        raise InvalidSyntax(f'"schemas" must include "{mapping.core_urn}"')
+    return body
+
+
+def _core_value(resource: dict[str, Any], item: Field) -> tuple[bool, Any]:
+    core = item.core
+    assert core is not None
+    holder: Any = resource
+    if core.attr.urn and core.attr.urn.lower() not in (urns.CORE_USER.lower(), urns.CORE_GROUP.lower()):
+        holder = ci_get(resource, core.attr.urn)
+    if core.value_filter is not None:
+        return _element_value(holder, item)
+    if not ci_has(holder, core.attr.attr):
+        return False, None
+    value = ci_get(holder, core.attr.attr)
+    if core.attr.sub:
+        if value is None:
+            return True, None
+        return ci_has(value, core.attr.sub), ci_get(value, core.attr.sub)
+    return True, value
+
+
+def _element_value(holder: Any, item: Field) -> tuple[bool, Any]:
+    core = item.core
+    assert core is not None
+    assert core.value_filter is not None
+    elements = ci_get(holder, core.attr.attr)
+    if elements is None:
+        return ci_has(holder, core.attr.attr), None
+    if not isinstance(elements, list):
+        raise InvalidValue(f"{core.attr.attr} must be a list")
+    for element in elements:
+        if isinstance(element, dict) and matches(core.value_filter, element):
+            sub = core.sub or "value"
+            return ci_has(element, sub), ci_get(element, sub)
+    return False, None
+
+
+def extract(mapping: ObjectMapping, body: dict[str, Any]) -> dict[str, Any]:
+    """The record a POST or PUT body asks for: every writable field the body names (None where it says null)."""
+    record: dict[str, Any] = {}
+    extension = ci_get(body, mapping.extension_urn)
+    for item in mapping.fields.values():
+        found, value = (False, None) if item.core is None else _core_value(body, item)
+        if ci_has(extension, item.name):
+            ext_value = ci_get(extension, item.name)
+            if found and value != ext_value and value is not None and ext_value is not None:
+                raise InvalidValue(
+                    f"{item.name} is given twice with different values: at {item.config.scim} and in "
+                    f"{mapping.extension_urn}"
+                )
+            found, value = True, ext_value if ext_value is not None else value
+        if found and item.writable:
+            record[item.name] = mapping.convert(item, value, label=item.config.scim or item.name)
+    return record
+
+
+def require(mapping: ObjectMapping, record: Record) -> None:
+    """Raise when a required attribute is missing or null."""
+    missing = [
+        item.config.scim or item.name
+        for item in mapping.fields.values()
+        if item.config.required and record.get(item.name) is None
+    ]
+    if missing:
+        raise InvalidValue(f"required attribute missing: {', '.join(missing)}")

@@ -1,0 +1,256 @@
+"""One connector's provisioning service: each SCIM verb as a short chain of SCIM rules and connector calls.
+
+It takes parsed request data (object type, id, JSON body, query parameters) and returns JSON-ready dicts or
+raises `ScimError`s; it knows neither HTTP nor the target's protocol. Connector errors are translated here
+(`target_errors`), and every connector call runs under the connector's time budget, so a target that hangs
+answers `503` + `Retry-After` instead of holding the client past Entra's 60 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from ecmahost import errors
+from ecmahost.config.model import ConnectorConfig, DeprovisionKind
+from ecmahost.connectors import errors as target
+from ecmahost.connectors.base import Connector
+from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, Sort
+from ecmahost.scim import discovery
+from ecmahost.scim.filter_map import FilterTranslator
+from ecmahost.scim.listing import ListParams, parse_list_params
+from ecmahost.scim.mapping import ObjectMapping
+from ecmahost.scim.patch import NeedCurrent, PatchPlanner, parse_operations
+from ecmahost.scim.resources import check_schemas, extract, project, render, require
+
+logger = logging.getLogger(__name__)
+
+ABSENT_BY_DEFAULT = frozenset({"placeholder"})
+"""Entra's on-premises ECMA template maps userPrincipalName to `PLACEHOLDER` until an admin edits it, and its
+test connection queries `PLACEHOLDER eq "<guid>"`: it must get an empty list, not an error."""
+
+
+class ProvisioningService:
+    def __init__(self, config: ConnectorConfig, connector: Connector) -> None:
+        self.config = config
+        self.connector = connector
+        self.limits = config.limits
+        self.mappings = {
+            name: ObjectMapping(name, object_type, has_members=connector.has_members(name))
+            for name, object_type in config.object_types.items()
+        }
+        self.translators = {name: FilterTranslator(m, ABSENT_BY_DEFAULT) for name, m in self.mappings.items()}
+        self._documents: dict[str, dict[str, Any]] = {}
+
+    def mapping(self, object_type: str) -> ObjectMapping:
+        try:
+            return self.mappings[object_type]
+        except KeyError:
+            raise errors.NotFound(
+                f"connector {self.config.name} has no {object_type} object type; it serves "
+                f"{', '.join(f'/{t}s' for t in self.mappings)}"
+            ) from None
+
+    @asynccontextmanager
+    async def target_errors(self, object_type: str, anchor: str | None = None) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self.limits.target_timeout_seconds):
+                yield
+        except target.ObjectNotFound as exc:
+            raise errors.NotFound(f"{object_type} {anchor} not found") from exc
+        except target.ObjectExists as exc:
+            raise errors.Uniqueness(exc.detail) from exc
+        except target.ConstraintViolation as exc:
+            raise errors.InvalidValue(exc.detail) from exc
+        except target.TargetUnavailable as exc:
+            raise errors.TargetUnavailable(exc.detail, retry_after=exc.retry_after) from exc
+        except TimeoutError as exc:
+            raise errors.TargetUnavailable(
+                f"the target did not answer within {self.limits.target_timeout_seconds:g} s", retry_after=30
+            ) from exc
+
+    # -- reads ---------------------------------------------------------------------------------------------------
+
+    def _wanted(
+        self, mapping: ObjectMapping, attributes: tuple[str, ...], excluded: tuple[str, ...]
+    ) -> frozenset[str] | None:
+        if not mapping.has_members:
+            return None
+        lowered = {a.lower() for a in attributes} if attributes else None
+        excluded_lower = {a.lower() for a in excluded}
+        wants = ("members" in lowered) if lowered is not None else "members" not in excluded_lower
+        base = frozenset(mapping.fields)
+        return base | {MEMBERS} if wants else base
+
+    async def search(self, object_type: str, params: Mapping[str, str], base_url: str) -> dict[str, Any]:
+        mapping = self.mapping(object_type)
+        limits = self.limits
+        listing = parse_list_params(
+            params,
+            default_count=limits.default_page_size,
+            max_count=limits.max_page_size,
+            max_filter_length=limits.max_filter_length,
+        )
+        query = self._query(object_type, mapping, listing)
+        async with self.target_errors(object_type):
+            result = await self.connector.search(object_type, query)
+        resources = [
+            project(render(mapping, r, base_url=base_url), listing.attributes, listing.excluded) for r in result.records
+        ]
+        return discovery.list_response(resources, result.total, listing.start_index)
+
+    def _query(self, object_type: str, mapping: ObjectMapping, listing: ListParams) -> SearchQuery:
+        sort = None
+        if listing.sort_by:
+            from ecmahost.scim.filter_parser import parse_attr_path
+
+            path = parse_attr_path(listing.sort_by)
+            item = mapping.field_at(path)
+            if path.attr.lower() == "id" and not path.sub:
+                item = mapping.fields[mapping.anchor]
+            if item is None or item.is_complex:
+                raise errors.InvalidValue(f"sortBy: {listing.sort_by!r} is not a sortable attribute of this connector")
+            sort = Sort(item.name, listing.descending)
+        return SearchQuery(
+            filter=self.translators[object_type].translate(listing.filter) if listing.filter else None,
+            attributes=self._wanted(mapping, listing.attributes, listing.excluded),
+            offset=listing.start_index - 1,
+            limit=listing.count,
+            sort=sort,
+        )
+
+    async def get(self, object_type: str, anchor: str, params: Mapping[str, str], base_url: str) -> dict[str, Any]:
+        from ecmahost.scim.listing import names
+
+        mapping = self.mapping(object_type)
+        attributes, excluded = names(params.get("attributes")), names(params.get("excludedAttributes"))
+        record = await self._read(object_type, anchor, self._wanted(mapping, attributes, excluded))
+        return project(render(mapping, record, base_url=base_url), attributes, excluded)
+
+    async def _read(self, object_type: str, anchor: str, attributes: frozenset[str] | None = None) -> Record:
+        async with self.target_errors(object_type, anchor):
+            return await self.connector.get(object_type, anchor, attributes)
+
+    # -- writes --------------------------------------------------------------------------------------------------
+
+    async def create(self, object_type: str, body: Any, base_url: str) -> dict[str, Any]:
+        mapping = self.mapping(object_type)
+        record = extract(mapping, check_schemas(mapping, body))
+        require(mapping, record)
+        members = self._initial_members(mapping, body)
+        async with self.target_errors(object_type):
+            stored = await self.connector.create(object_type, record)
+            if members:
+                anchor = str(stored[mapping.anchor])
+                await self.connector.update(object_type, anchor, Change(add_members=members))
+                stored[MEMBERS] = members
+        if mapping.has_members:
+            stored.setdefault(MEMBERS, [])
+        return render(mapping, stored, base_url=base_url)
+
+    def _initial_members(self, mapping: ObjectMapping, body: dict[str, Any]) -> list[str]:
+        if not mapping.has_members:
+            return []
+        from ecmahost.scim.patch import _member_ids
+        from ecmahost.scim.resources import ci_get
+
+        value = ci_get(body, "members")
+        ids = _member_ids(value, "members") if value else []
+        if len(ids) > self.limits.max_members_per_patch:
+            raise errors.TooMany(f"at most {self.limits.max_members_per_patch} members per request")
+        return ids
+
+    async def replace(
+        self, object_type: str, anchor: str, body: Any, base_url: str, if_match: str | None
+    ) -> dict[str, Any]:
+        mapping = self.mapping(object_type)
+        record = extract(mapping, check_schemas(mapping, body))
+        require(mapping, record)
+        current = await self._read(object_type, anchor)
+        self._check_version(mapping, current, if_match, base_url)
+        if mapping.anchor in record and str(record[mapping.anchor]) != anchor:
+            raise errors.Mutability(f"{mapping.anchor} is this object's anchor (its id) and cannot change")
+        change = Change(set={k: v for k, v in record.items() if not isinstance(v, list)})
+        change.replace = {k: v for k, v in record.items() if isinstance(v, list) and mapping.fields[k].is_complex}
+        for name, item in mapping.fields.items():
+            if name not in record and item.writable and name != mapping.anchor:
+                (change.replace if item.is_complex else change.set)[name] = [] if item.is_complex else None
+        if mapping.has_members:
+            change.clear_members, change.add_members = True, self._initial_members(mapping, body)
+        async with self.target_errors(object_type, anchor):
+            await self.connector.update(object_type, anchor, change)
+        return await self.get(object_type, anchor, {}, base_url)
+
+    async def patch(
+        self, object_type: str, anchor: str, body: Any, base_url: str, if_match: str | None
+    ) -> dict[str, Any] | None:
+        """Apply a PATCH; returns the resource for Users, None (204) for Groups as Entra expects."""
+        mapping = self.mapping(object_type)
+        operations = parse_operations(body)
+        current = await self._read(object_type, anchor) if if_match else None
+        self._check_version(mapping, current, if_match, base_url)
+        try:
+            plan = PatchPlanner(mapping, anchor, current).run(operations)
+        except NeedCurrent:
+            current = await self._read(object_type, anchor)
+            plan = PatchPlanner(mapping, anchor, current).run(operations)
+        if plan.member_count() > self.limits.max_members_per_patch:
+            raise errors.TooMany(f"at most {self.limits.max_members_per_patch} members per PATCH; split the request")
+        if plan.active is False and mapping.disable_action().kind is DeprovisionKind.DELETE:
+            await self._delete_object(object_type, anchor)
+            return None
+        change = plan.to_change(mapping)
+        async with self.target_errors(object_type, anchor):
+            if change:
+                await self.connector.update(object_type, anchor, change)
+            elif current is None:
+                await self.connector.get(object_type, anchor, frozenset({mapping.anchor}))
+        if object_type == "Group":
+            return None
+        return await self.get(object_type, anchor, {}, base_url)
+
+    async def delete(self, object_type: str, anchor: str, if_match: str | None, base_url: str) -> None:
+        mapping = self.mapping(object_type)
+        if if_match:
+            self._check_version(mapping, await self._read(object_type, anchor), if_match, base_url)
+        action = mapping.delete_action()
+        if action.kind is DeprovisionKind.DELETE:
+            await self._delete_object(object_type, anchor)
+        elif action.kind is DeprovisionKind.SET:
+            async with self.target_errors(object_type, anchor):
+                await self.connector.update(object_type, anchor, Change(set=dict(action.values)))
+        else:
+            await self._read(object_type, anchor, frozenset({mapping.anchor}))
+
+    async def _delete_object(self, object_type: str, anchor: str) -> None:
+        async with self.target_errors(object_type, anchor):
+            await self.connector.delete(object_type, anchor)
+
+    def _check_version(
+        self, mapping: ObjectMapping, current: Record | None, if_match: str | None, base_url: str
+    ) -> None:
+        if not if_match or if_match.strip() == "*" or current is None:
+            return
+        version = render(mapping, current, base_url=base_url)["meta"]["version"]
+        wanted = [v.strip() for v in if_match.split(",")]
+        if version not in wanted and version.removeprefix("W/") not in wanted:
+            raise errors.PreconditionFailed(f"If-Match {if_match} does not match the current version {version}")
+
+    # -- discovery -----------------------------------------------------------------------------------------------
+
+    def discovery(self, base_url: str) -> dict[str, Any]:
+        cached = self._documents.get(base_url)
+        if cached is None:
+            schemas = [d for m in self.mappings.values() for d in discovery.schema_documents(m, base_url)]
+            types = [discovery.resource_type_document(m, base_url) for m in self.mappings.values()]
+            cached = {
+                "schemas": {d["id"].lower(): d for d in schemas},
+                "resource_types": {d["id"].lower(): d for d in types},
+                "spc": discovery.service_provider_config(self.limits, base_url),
+            }
+            if len(self._documents) < 16:
+                self._documents[base_url] = cached
+        return cached
