@@ -7,10 +7,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
 from e2e_host import RunningHost, start_demo_host
 
-TARGETS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("mariadb", marks=pytest.mark.mariadb)]
+TARGETS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("mariadb", marks=pytest.mark.mariadb),
+]
 
 
 @pytest.fixture(scope="module", params=TARGETS)

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from e2e_host import RunningHost
 
 pytestmark = pytest.mark.e2e

@@ -17,6 +17,9 @@ Record = dict[str, Any]
 dicts keyed by sub-attribute; a group's members are the list of member anchors under `MEMBERS`."""
 
 MEMBERS = "members"
+META_CREATED = "__meta_created__"
+META_MODIFIED = "__meta_modified__"
+"""Reserved record keys a connector may fill with the object's creation and modification times (SCIM `meta`)."""
 
 
 class Op(StrEnum):

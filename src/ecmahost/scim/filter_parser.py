@@ -69,9 +69,7 @@ _PATH_SHAPE = "[urn:...:]name[.subAttribute], names made of letters, digits, '-'
 Token = tuple[str, str, int]
 
 
-def parse_filter(
-    text: str, *, max_length: int = DEFAULT_MAX_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH
-) -> Filter:
+def parse_filter(text: str, *, max_length: int = DEFAULT_MAX_LENGTH, max_depth: int = DEFAULT_MAX_DEPTH) -> Filter:
     """Parse a `filter=` query parameter; raise `InvalidFilter` naming the position of the first error."""
     if len(text) > max_length:
         raise InvalidFilter(f"filter: is {len(text)} characters long, over the limit of {max_length}")
@@ -146,9 +144,7 @@ class _Parser:
         found = f"the end of the {self.what}" if kind == _END else f"'{_clip(text)}'"
         context = f" after '{_clip(after)}'" if after else ""
         hint = f"; {hint}" if hint else ""
-        raise self.error(
-            f"{self.what}: expected {expected}{context} at position {start}, found {found}{hint}"
-        )
+        raise self.error(f"{self.what}: expected {expected}{context} at position {start}, found {found}{hint}")
 
     def refuse(self, problem: str) -> NoReturn:
         """Raise "<what>: <problem> at position N" for the current token."""

@@ -14,16 +14,12 @@ from typing import Any
 
 import orjson
 
-from ecmahost.connectors.query import MEMBERS, Record
+from ecmahost.connectors.query import MEMBERS, META_CREATED, META_MODIFIED, Record
 from ecmahost.errors import InvalidSyntax, InvalidValue
 from ecmahost.scim import urns
 from ecmahost.scim.evaluate import matches
 from ecmahost.scim.mapping import ElementGroup, Field, ObjectMapping
 from ecmahost.scim.values import to_scim
-
-META_CREATED = "__meta_created__"
-META_MODIFIED = "__meta_modified__"
-"""Reserved record keys a connector may fill with the object's creation and modification times."""
 
 
 def ci_get(data: Any, key: str) -> Any:

@@ -396,9 +396,7 @@ def test_render_uses_lowercase_operators_json_values_and_minimal_parentheses() -
         Compare(p("userName"), CompareOp.EQ, 'a "q"'),
         Or(pr("title"), Not(And(eq("active", False), eq("x", None)))),
     )
-    assert (
-        render_filter(ast) == 'userName eq "a \\"q\\"" and (title pr or not (active eq false and x eq null))'
-    )
+    assert render_filter(ast) == 'userName eq "a \\"q\\"" and (title pr or not (active eq false and x eq null))'
 
 
 def test_render_refuses_non_finite_numbers() -> None:

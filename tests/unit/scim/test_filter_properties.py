@@ -54,9 +54,7 @@ def _filters(paths: st.SearchStrategy[AttrPath], *, with_value_paths: bool) -> s
         leaf = leaf | st.builds(ValuePath, multi_valued_paths, _filters(sub_paths, with_value_paths=False))
     return st.recursive(
         leaf,
-        lambda inner: st.one_of(
-            st.builds(And, inner, inner), st.builds(Or, inner, inner), st.builds(Not, inner)
-        ),
+        lambda inner: st.one_of(st.builds(And, inner, inner), st.builds(Or, inner, inner), st.builds(Not, inner)),
         max_leaves=8,
     )
 
@@ -134,9 +132,7 @@ def test_mutated_valid_filter_parses_or_raises_invalid_filter(text: str) -> None
 
 
 @QUICK
-@given(
-    st.text(max_size=40) | st.text(ALPHABET, max_size=40) | patch_paths.map(render_path).map(lambda t: t[:-1])
-)
+@given(st.text(max_size=40) | st.text(ALPHABET, max_size=40) | patch_paths.map(render_path).map(lambda t: t[:-1]))
 def test_any_text_parses_as_path_or_raises_invalid_path(text: str) -> None:
     try:
         parse_path(text)

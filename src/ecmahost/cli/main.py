@@ -1,0 +1,44 @@
+"""The root `ecmahost` command: the sub-apps (`connector`, `cert`) and the commands owned by other modules.
+
+To add a command from its own module, import it and register it below with one line, e.g.
+`app.command("serve")(serve.serve_command)`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ecmahost import __version__
+from ecmahost.cli import cert, connector, demo, serve
+
+app = typer.Typer(
+    name="ecmahost",
+    help="An open connector host for identity provisioning: one SCIM 2.0 endpoint per connector.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"ecmahost {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """ecmahost: SCIM in, SQL/LDAP out."""
+
+
+app.add_typer(connector.app, name="connector")
+app.add_typer(cert.app, name="cert")
+# Commands owned by other modules: one line each.
+app.command("serve")(serve.serve_command)
+app.command("demo")(demo.demo_command)

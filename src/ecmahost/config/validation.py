@@ -1,0 +1,270 @@
+"""Validating a connector file's content into a `ConnectorConfig`, reporting every problem at once.
+
+Steps: the generic keys against `config.model.ConnectorConfig`; the connector type from the registry;
+`connection` (secrets resolved by `config.secrets`) against the type's `connection_model`; each object type's
+non-generic keys against the type's `object_type_model` (kept as `ObjectTypeConfig.target`); then cross-field
+rules (the anchor and deprovisioning attributes are selected attributes, the name matches the file, the token
+hash is well formed).
+
+Each problem is an `Issue` with the dotted field path, the line, what is wrong and the fix. This module reads
+no file and writes nothing: `config.store` does.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from ecmahost.config import secrets, tokens
+from ecmahost.config.errors import ConfigFileError, Issue
+from ecmahost.config.model import GENERIC_OBJECT_TYPE_KEYS, AttributeType, ConnectorConfig, ObjectTypeConfig
+from ecmahost.config.yaml_io import line_of, to_plain
+from ecmahost.connectors import registry
+from ecmahost.connectors.base import Connector
+from ecmahost.home import Home
+
+Loc = tuple[str | int, ...]
+
+
+def validate_connector(
+    raw: Mapping[str, Any],
+    *,
+    file: str,
+    home: Home,
+    expected_name: str | None = None,
+    allow_plaintext: bool = False,
+    require_env: bool = True,
+) -> ConnectorConfig:
+    """The `ConnectorConfig` of a file's parsed content, or a `ConfigFileError` listing every issue.
+    `expected_name` is the file's stem; `allow_plaintext` accepts plain secrets (an import encrypts them
+    next)."""
+    plain: dict[str, Any] = to_plain(raw)
+    issues: list[Issue] = []
+    generic, specific = _split_object_types(plain)
+    config = _validate_model(ConnectorConfig, generic, (), issues)
+    name = plain.get("name")
+    if expected_name is not None and isinstance(name, str) and name != expected_name:
+        issues.append(
+            Issue(
+                "name",
+                f"{name!r} does not match the file name {expected_name}.yaml",
+                fix=f"set `name: {expected_name}` or rename the file to {name}.yaml",
+            )
+        )
+    token = plain.get("token")
+    if isinstance(token, Mapping) and isinstance(token.get("hash"), str):
+        try:
+            tokens.parse_hash(token["hash"])
+        except ValueError as exc:
+            issues.append(
+                Issue(
+                    "token.hash",
+                    f"not a token hash: {exc}",
+                    fix=f"set the token again with `ecmahost connector set-token {name}`",
+                )
+            )
+    connector_cls = _connector_type(plain.get("type"), issues)
+    connection: Any = None
+    targets: dict[str, Any] = {}
+    if connector_cls is not None:
+        connection = _validate_connection(
+            connector_cls,
+            plain,
+            issues,
+            file=file,
+            home=home,
+            name=str(name),
+            allow_plaintext=allow_plaintext,
+            require_env=require_env,
+        )
+        for type_name, keys in specific.items():
+            targets[type_name] = _validate_target(connector_cls, type_name, keys, issues)
+    if config is not None:
+        for type_name, object_type in config.object_types.items():
+            issues.extend(_cross_field_issues(type_name, object_type))
+    if issues:
+        raise ConfigFileError(file, [_with_line(issue, raw) for issue in issues])
+    assert config is not None
+    object_types = {
+        type_name: object_type.model_copy(update={"target": targets.get(type_name)})
+        for type_name, object_type in config.object_types.items()
+    }
+    return config.model_copy(update={"connection": connection, "object_types": object_types})
+
+
+def _split_object_types(plain: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The file with generic object-type keys only, and each object type's connector-specific keys."""
+    object_types = plain.get("object_types")
+    if not isinstance(object_types, Mapping):
+        return plain, {}
+    generic_types: dict[str, Any] = {}
+    specific: dict[str, dict[str, Any]] = {}
+    for type_name, body in object_types.items():
+        if isinstance(body, Mapping):
+            generic_types[type_name] = {k: v for k, v in body.items() if k in GENERIC_OBJECT_TYPE_KEYS}
+            specific[type_name] = {k: v for k, v in body.items() if k not in GENERIC_OBJECT_TYPE_KEYS}
+        else:
+            generic_types[type_name] = body
+    return {**plain, "object_types": generic_types}, specific
+
+
+def _connector_type(type_name: Any, issues: list[Issue]) -> type[Connector] | None:
+    if not isinstance(type_name, str):
+        return None  # the generic model reports a missing or wrong `type`
+    try:
+        return registry.connector_type(type_name)
+    except registry.UnknownConnectorType as exc:
+        issues.append(Issue("type", str(exc), fix="pick an installed type or install its package"))
+    except Exception as exc:  # a broken plugin must not hide the other issues of the file
+        issues.append(
+            Issue(
+                "type",
+                f"the connector types could not be loaded: {type(exc).__name__}: {exc}",
+                fix="reinstall the package that provides the connector type",
+            )
+        )
+    return None
+
+
+def _validate_connection(
+    connector_cls: type[Connector],
+    plain: dict[str, Any],
+    issues: list[Issue],
+    *,
+    file: str,
+    home: Home,
+    name: str,
+    allow_plaintext: bool,
+    require_env: bool,
+) -> Any:
+    raw_connection = plain.get("connection") or {}
+    if not isinstance(raw_connection, Mapping):
+        issues.append(Issue("connection", "must be a mapping of settings", fix="write `connection:` with keys"))
+        return None
+    try:
+        resolved = secrets.resolve_secrets(
+            raw_connection,
+            home,
+            file=file,
+            connector=name,
+            allow_plaintext=allow_plaintext,
+            require_env=require_env,
+        )
+    except ConfigFileError as exc:
+        issues.extend(exc.issues)
+        return None
+    model = getattr(connector_cls, "connection_model", None)
+    if model is None:
+        return resolved
+    return _validate_model(model, resolved, ("connection",), issues)
+
+
+def _validate_target(connector_cls: type[Connector], type_name: str, keys: dict[str, Any], issues: list[Issue]) -> Any:
+    model = getattr(connector_cls, "object_type_model", None)
+    if model is None:
+        return keys or None
+    generic = sorted(GENERIC_OBJECT_TYPE_KEYS)
+    return _validate_model(model, keys, ("object_types", type_name), issues, also_allowed=generic)
+
+
+def _cross_field_issues(type_name: str, object_type: ObjectTypeConfig) -> list[Issue]:
+    found: list[Issue] = []
+    selected = object_type.attributes
+    choices = ", ".join(selected)
+    anchor = object_type.anchor.attribute
+    if anchor not in selected:
+        found.append(
+            Issue(
+                f"object_types.{type_name}.anchor",
+                f"{anchor!r} is not a selected attribute",
+                fix=f"add it under attributes or pick one of: {choices}",
+            )
+        )
+    for action in ("disable", "delete"):
+        for attribute in getattr(object_type.deprovisioning, action).values:
+            path = f"object_types.{type_name}.deprovisioning.{action}.set.{attribute}"
+            if attribute not in selected:
+                found.append(
+                    Issue(
+                        path,
+                        f"{attribute!r} is not a selected attribute",
+                        fix=f"add it under attributes or pick one of: {choices}",
+                    )
+                )
+            elif selected[attribute].type is not AttributeType.BOOLEAN:
+                found.append(
+                    Issue(
+                        path,
+                        f"{attribute!r} is not a boolean attribute",
+                        fix=f"set `type: boolean` on attributes.{attribute} or pick another attribute",
+                    )
+                )
+    return found
+
+
+def _validate_model(
+    model: type[BaseModel],
+    data: Any,
+    prefix: Loc,
+    issues: list[Issue],
+    *,
+    also_allowed: list[str] | None = None,
+) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        issues.extend(_issue_from(model, prefix, error, also_allowed or []) for error in exc.errors(include_url=False))
+        return None
+
+
+def _issue_from(model: type[BaseModel], prefix: Loc, error: Any, also_allowed: list[str]) -> Issue:
+    loc: Loc = tuple(part for part in error["loc"] if part != "[key]")
+    path = ".".join(str(part) for part in (*prefix, *loc))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    kind = error["type"]
+    fix = ""
+    if kind == "missing":
+        fix = f"add `{loc[-1]}:`" if loc else ""
+    elif kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1]) + (also_allowed if len(loc) == 1 else [])
+        fix = "remove it or correct its spelling" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
+        message = "unknown key"
+    elif "[key]" in error["loc"]:
+        message = f"not an allowed name: {message}"
+    return Issue(path, message, fix=fix)
+
+
+def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The field names of the model found at `loc` under `model` (through dicts and optionals), or []."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[str(part)].annotation
+        elif get_origin(current) is dict:
+            current = get_args(current)[1]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        keys = [field.alias or name for name, field in current.model_fields.items()]
+        return [key for key in keys if key != "target"] if current is ObjectTypeConfig else keys
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return members[0] if len(members) == 1 else annotation
+    return annotation
+
+
+def _with_line(issue: Issue, raw: Mapping[str, Any]) -> Issue:
+    if issue.line is not None or not issue.path:
+        return issue
+    parts = tuple(int(part) if part.isdigit() else part for part in issue.path.split("."))
+    line = line_of(raw, parts)
+    return Issue(issue.path, issue.problem, fix=issue.fix, line=line)

@@ -1,0 +1,158 @@
+"""`SqlConnector`: the generic SQL connector (`type: sql`) over SQLAlchemy Core and an async driver.
+
+It owns the engine and the reflected tables (reflected on first use, so `open()` works while the database is
+down), opens one transaction per write, bounds each operation by `statement_timeout_seconds`, and translates
+database errors at this edge. Statements are built in `reads`, `writes` and `compile`; it never sees SCIM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import literal, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ecmahost.config.model import ConnectorConfig
+from ecmahost.connectors.base import Connector, DiscoveredSchema
+from ecmahost.connectors.errors import ConfigurationError, ObjectNotFound
+from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
+from ecmahost.connectors.sql import reads, writes
+from ecmahost.connectors.sql.discovery import discover_schema
+from ecmahost.connectors.sql.engine import create_engine
+from ecmahost.connectors.sql.errors import translated
+from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
+from ecmahost.connectors.sql.tables import ObjectTables, reflect_object_types, target_of
+from ecmahost.connectors.sql.values import anchor_to_db
+
+
+class SqlConnector(Connector):
+    type_name = "sql"
+    description = "A SQL database (PostgreSQL, MariaDB/MySQL, SQLite, ...) through SQLAlchemy"
+    connection_model = SqlConnection
+    object_type_model = SqlObjectType
+
+    def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
+        super().__init__(config, home=home)
+        self.connection = _connection_settings(config)
+        self._engine: AsyncEngine | None = None
+        self._tables: dict[str, ObjectTables] | None = None
+        self._reflecting = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self._engine is None:
+            self._engine = create_engine(self.connection, home=self.home)
+
+    async def close(self) -> None:
+        engine, self._engine, self._tables = self._engine, None, None
+        if engine is not None:
+            await engine.dispose()
+
+    def has_members(self, object_type: str) -> bool:
+        spec = self.config.object_types.get(object_type)  # type: ignore[call-overload]
+        return spec is not None and target_of(object_type, spec).members is not None
+
+    async def check(self) -> None:
+        async with self._guard():
+            all_tables = await self._reflected()
+            async with self._require_engine().connect() as conn:
+                await conn.execute(select(literal(1)))
+                for tables in all_tables.values():
+                    await conn.execute(select(*tables.columns.values()).limit(1))
+                    for child in tables.children.values():
+                        await conn.execute(select(child.key, *child.columns.values()).limit(1))
+                    if tables.members is not None:
+                        members = tables.members
+                        await conn.execute(select(members.group_key, members.member_key).limit(1))
+
+    async def discover(self) -> DiscoveredSchema:
+        async with self._guard(), self._require_engine().connect() as conn:
+            schema = await conn.run_sync(discover_schema)
+        return schema
+
+    async def search(self, object_type: str, query: SearchQuery) -> SearchResult:
+        async with self._guard(object_type):
+            tables = await self._object_tables(object_type)
+            async with self._require_engine().connect() as conn:
+                return await reads.search(conn, tables, query)
+
+    async def get(self, object_type: str, anchor: str, attributes: frozenset[str] | None = None) -> Record:
+        async with self._guard(object_type):
+            tables = await self._object_tables(object_type)
+            value = _anchor(tables, anchor)
+            async with self._require_engine().connect() as conn:
+                record = await reads.get_record(conn, tables, value, attributes)
+        if record is None:
+            raise ObjectNotFound(f"{object_type} {anchor} not found")
+        return record
+
+    async def create(self, object_type: str, record: Record) -> Record:
+        async with self._guard(object_type):
+            tables = await self._object_tables(object_type)
+            wanted = frozenset([*tables.columns, *tables.children, MEMBERS]) if MEMBERS in record else None
+            async with self._require_engine().begin() as conn:
+                anchor = await writes.insert_object(conn, tables, record)
+                stored = await reads.get_record(conn, tables, anchor, wanted)
+        if stored is None:  # pragma: no cover - the row was inserted in this transaction
+            raise ObjectNotFound(f"{object_type} {anchor} vanished after insert")
+        return stored
+
+    async def update(self, object_type: str, anchor: str, change: Change) -> None:
+        async with self._guard(object_type):
+            tables = await self._object_tables(object_type)
+            value = _anchor(tables, anchor)
+            async with self._require_engine().begin() as conn:
+                await writes.update_object(conn, tables, value, change)
+
+    async def delete(self, object_type: str, anchor: str) -> None:
+        async with self._guard(object_type):
+            all_tables = await self._reflected()
+            tables = await self._object_tables(object_type)
+            value = _anchor(tables, anchor)
+            member_tables = [t.members for t in all_tables.values() if t.members is not None]
+            async with self._require_engine().begin() as conn:
+                await writes.delete_object(conn, tables, value, member_tables)
+
+    def _guard(self, object_type: str | None = None) -> Any:
+        def unique_keys() -> dict[str, tuple[str, ...]]:
+            tables = (self._tables or {}).get(object_type or "")
+            return tables.unique_keys if tables is not None else {}
+
+        return translated(self.connection.statement_timeout_seconds, unique_keys)
+
+    def _require_engine(self) -> AsyncEngine:
+        if self._engine is None:
+            self._engine = create_engine(self.connection, home=self.home)
+        return self._engine
+
+    async def _reflected(self) -> dict[str, ObjectTables]:
+        if self._tables is None:
+            async with self._reflecting:
+                if self._tables is None:
+                    async with self._require_engine().connect() as conn:
+                        tables = await conn.run_sync(reflect_object_types, self.config)
+                    self._tables = tables
+        return self._tables
+
+    async def _object_tables(self, object_type: str) -> ObjectTables:
+        tables = await self._reflected()
+        if object_type not in tables:
+            raise ConfigurationError(f"object type {object_type!r} is not configured for connector {self.name!r}")
+        return tables[object_type]
+
+
+def _anchor(tables: ObjectTables, anchor: str) -> Any:
+    value = anchor_to_db(tables.anchor, anchor)
+    if value is None:
+        raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
+    return value
+
+
+def _connection_settings(config: ConnectorConfig) -> SqlConnection:
+    connection = config.connection
+    if isinstance(connection, SqlConnection):
+        return connection
+    if isinstance(connection, dict):
+        return SqlConnection.model_validate(connection)
+    raise ConfigurationError(f"connector {config.name!r}: set `connection: {{url: ...}}` for a SQL connector")

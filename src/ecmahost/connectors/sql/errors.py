@@ -1,0 +1,181 @@
+"""Translate database driver errors into the connector's typed errors, at the edge (`raise ... from exc`).
+
+    unique violation                              -> ObjectExists (names the column, never the value)
+    NOT NULL, foreign key, check, too long, bad   -> ConstraintViolation (the database's own message, with
+      value                                          quoted values masked)
+    refused, timeout, pool exhausted, server gone -> TargetUnavailable
+    missing table or column, no privilege         -> ConfigurationError
+
+It never uses `str()` of a SQLAlchemy error: that text carries the statement's parameters, which may be secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from enum import Enum
+
+from sqlalchemy import exc as sa_exc
+
+from ecmahost.connectors.errors import (
+    ConfigurationError,
+    ConnectorError,
+    ConstraintViolation,
+    ObjectExists,
+    TargetUnavailable,
+)
+
+DRIVER_MODULES = ("asyncpg", "pymysql", "aiomysql", "sqlite3", "psycopg", "aiosqlite", "asyncmy")
+
+
+class _Kind(Enum):
+    UNIQUE = "unique"
+    CONSTRAINT = "constraint"
+    UNAVAILABLE = "unavailable"
+    CONFIGURATION = "configuration"
+
+
+_MYSQL = {
+    _Kind.UNIQUE: {1022, 1062, 1586},
+    _Kind.CONSTRAINT: {1048, 1364, 1451, 1452, 1216, 1217, 3819, 4025, 1406, 1366, 1292, 1264, 1265, 1411, 1367},
+    _Kind.CONFIGURATION: {1146, 1054, 1049, 1142, 1143, 1044},
+    _Kind.UNAVAILABLE: {1045, 1040, 1205, 1213, 1927, 1969, 2002, 2003, 2005, 2006, 2013, 2014, 2055, 3024},
+}
+_PG_CONFIGURATION = {"42P01", "42703", "3F000", "42501", "3D000"}
+_PG_UNAVAILABLE_CLASSES = ("08", "53", "57", "40", "28", "58", "XX")
+_MASK_VALUES = re.compile(r"""(value|entry|syntax for type [\w ]+?|for enum [\w.]+)(:?\s*)(['"])(.*?)\3""")
+_SQLITE_UNIQUE_COLUMNS = re.compile(r"UNIQUE constraint failed: (.+)$")
+_NAME_IN_QUOTES = re.compile(r"""(?:constraint|key|index) ['"`]([^'"`]+)['"`]""")
+
+
+@asynccontextmanager
+async def translated(timeout: float, unique_keys: Callable[[], Mapping[str, tuple[str, ...]]]) -> AsyncIterator[None]:
+    """Run one connector operation under `timeout` seconds, translating what the database raises.
+    `unique_keys` names the columns of each unique constraint or index, to say which value is taken."""
+    try:
+        async with asyncio.timeout(timeout):
+            yield
+    except ConnectorError:
+        raise
+    except TimeoutError as exc:
+        raise TargetUnavailable(f"the database did not answer within {timeout:g} s") from exc
+    except Exception as exc:
+        error = translate(exc, unique_keys())
+        if error is None:
+            raise
+        raise error from exc
+
+
+def translate(exc: BaseException, unique_keys: Mapping[str, tuple[str, ...]]) -> ConnectorError | None:
+    """The connector error for a database error, or None when `exc` does not come from the database."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return TargetUnavailable("no free database connection: the pool is exhausted (raise pool_size?)")
+    if isinstance(exc, OSError):
+        return TargetUnavailable(f"cannot reach the database: {exc.strerror or type(exc).__name__}")
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return TargetUnavailable("the database connection was lost")
+        orig: BaseException = exc.orig if isinstance(exc.orig, BaseException) else exc
+        kind = _kind(orig) or _kind_of_wrapper(exc)
+    elif type(exc).__module__.split(".")[0] in DRIVER_MODULES:
+        orig = exc
+        kind = _kind(exc) or _Kind.UNAVAILABLE
+    else:
+        return None
+    message = _mask(_message(orig))
+    if kind is _Kind.UNIQUE:
+        return ObjectExists(_unique_detail(orig, message, unique_keys))
+    if kind is _Kind.CONSTRAINT:
+        return ConstraintViolation(message)
+    if kind is _Kind.CONFIGURATION:
+        return ConfigurationError(f"the database rejected the connector's configuration: {message}")
+    return TargetUnavailable(f"the database is unavailable: {message}")
+
+
+def _kind(orig: BaseException) -> _Kind | None:
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and type(orig).__module__.split(".")[0] in ("pymysql", "aiomysql"):
+        return next((kind for kind, codes in _MYSQL.items() if args[0] in codes), None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(sqlstate, str) and len(sqlstate) == 5:
+        return _pg_kind(sqlstate)
+    if type(orig).__module__.split(".")[0] == "sqlite3":
+        return _sqlite_kind(str(orig))
+    return None
+
+
+def _pg_kind(sqlstate: str) -> _Kind | None:
+    if sqlstate == "23505":
+        return _Kind.UNIQUE
+    if sqlstate.startswith(("23", "22")):
+        return _Kind.CONSTRAINT
+    if sqlstate in _PG_CONFIGURATION:
+        return _Kind.CONFIGURATION
+    if sqlstate.startswith(_PG_UNAVAILABLE_CLASSES):
+        return _Kind.UNAVAILABLE
+    return None
+
+
+def _sqlite_kind(message: str) -> _Kind | None:
+    if message.startswith("UNIQUE constraint failed"):
+        return _Kind.UNIQUE
+    if "constraint failed" in message or "datatype mismatch" in message:
+        return _Kind.CONSTRAINT
+    if message.startswith(("no such table", "no such column")):
+        return _Kind.CONFIGURATION
+    if "locked" in message or "unable to open" in message or "disk" in message:
+        return _Kind.UNAVAILABLE
+    return None
+
+
+def _kind_of_wrapper(exc: sa_exc.DBAPIError) -> _Kind:
+    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
+        return _Kind.CONSTRAINT
+    if isinstance(exc, sa_exc.ProgrammingError):
+        return _Kind.CONFIGURATION
+    return _Kind.UNAVAILABLE
+
+
+def _message(orig: BaseException) -> str:
+    """The database's one-line message, without the statement or its parameters."""
+    cause = orig.__cause__
+    if cause is not None and type(cause).__module__.split(".")[0] == "asyncpg" and cause.args:
+        return str(cause.args[0])
+    diag = getattr(orig, "diag", None)
+    if diag is not None and getattr(diag, "message_primary", None):
+        return str(diag.message_primary)
+    args = getattr(orig, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        return str(args[1])
+    text = str(args[0]) if args else type(orig).__name__
+    return text.split("\n")[0]
+
+
+def _mask(message: str) -> str:
+    return _MASK_VALUES.sub(lambda m: f"{m[1]}{m[2]}{m[3]}***{m[3]}", message)
+
+
+def _unique_detail(orig: BaseException, message: str, unique_keys: Mapping[str, tuple[str, ...]]) -> str:
+    columns = _unique_columns(orig, message, unique_keys)
+    if not columns:
+        return "a unique value is already taken"
+    return f"{', '.join(columns)}: the value is already taken"
+
+
+def _unique_columns(orig: BaseException, message: str, unique_keys: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    constraint = getattr(orig.__cause__, "constraint_name", None) or getattr(
+        getattr(orig, "diag", None), "constraint_name", None
+    )
+    if sqlite := _SQLITE_UNIQUE_COLUMNS.search(message):
+        names = [part.strip() for part in sqlite[1].split(",")]
+        if not names[0].startswith("index "):
+            return tuple(name.rsplit(".", 1)[-1] for name in names)
+        constraint = names[0].removeprefix("index ").strip("'")
+    if constraint is None and (quoted := _NAME_IN_QUOTES.search(message)):
+        constraint = quoted[1].rsplit(".", 1)[-1]
+    if constraint is None:
+        return ()
+    lowered = {name.lower(): columns for name, columns in unique_keys.items()}
+    return lowered.get(constraint.lower(), ())

@@ -1,0 +1,177 @@
+"""Write objects: insert a row with its child rows and members, update set-columns, replace child rows, add and
+remove members idempotently in batches, delete an object with its child and membership rows.
+
+Every function runs on a connection inside a transaction its caller opened (the caller commits or rolls back:
+all or nothing). Idempotent member inserts use the dialect's own construct (ON CONFLICT DO NOTHING on
+PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE on MariaDB/MySQL, which unlike INSERT IGNORE still reports
+foreign key errors). It translates no errors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Insert, delete, insert, literal, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ecmahost.config.model import AnchorGeneration
+from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound
+from ecmahost.connectors.query import MEMBERS, Change, Record
+from ecmahost.connectors.sql.reads import chunks
+from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
+from ecmahost.connectors.sql.values import anchor_to_db, to_db
+
+
+async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Record) -> Any:
+    """Insert `record`; return its anchor as stored (the database's value, not yet a string)."""
+    values = _row_values(tables, record)
+    anchor = tables.anchor.name
+    if values.get(anchor) is None:
+        values.pop(anchor, None)
+        if tables.generate is AnchorGeneration.UUID:
+            values[anchor] = to_db(tables.anchor, str(uuid.uuid4()))
+        elif tables.generate is AnchorGeneration.NONE:
+            raise ConstraintViolation(f"{anchor} is required: it is the anchor of {tables.object_type}")
+    now = datetime.now(UTC)
+    for column in (tables.created, tables.modified):
+        if column is not None:
+            values[column.name] = to_db(column, now)
+    statement = insert(tables.table).values(values)
+    if anchor in values:
+        await conn.execute(statement)
+        anchor_value = values[anchor]
+    elif conn.dialect.insert_returning:
+        anchor_value = (await conn.execute(statement.returning(tables.anchor))).scalar_one()
+    else:
+        anchor_value = (await conn.execute(statement)).inserted_primary_key[0]
+    for attribute, spec in tables.children.items():
+        await _insert_children(conn, spec, anchor_value, record.get(attribute) or [])
+    if record.get(MEMBERS):
+        await add_members(conn, _members_of(tables), anchor_value, record[MEMBERS])
+    return anchor_value
+
+
+async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any, change: Change) -> None:
+    values = _row_values(tables, change.set, updating=True)
+    if tables.modified is not None:
+        values[tables.modified.name] = to_db(tables.modified, datetime.now(UTC))
+    where = tables.anchor == literal(anchor, tables.anchor.type)
+    if values:
+        result = await conn.execute(update(tables.table).where(where).values(values))
+        found = result.rowcount > 0
+    else:
+        found = (await conn.execute(select(tables.anchor).where(where))).first() is not None
+    if not found:
+        raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
+    for attribute, elements in change.replace.items():
+        spec = tables.children.get(attribute)
+        if spec is None:
+            raise ConfigurationError(f"{attribute!r} is not a complex attribute of {tables.object_type}")
+        await conn.execute(delete(spec.table).where(spec.key == literal(anchor, spec.key.type)))
+        await _insert_children(conn, spec, anchor, elements)
+    if change.remove_members:
+        await remove_members(conn, _members_of(tables), anchor, change.remove_members)
+    if change.add_members:
+        await add_members(conn, _members_of(tables), anchor, change.add_members)
+
+
+async def delete_object(
+    conn: AsyncConnection, tables: ObjectTables, anchor: Any, member_tables: Iterable[MembersSpec]
+) -> None:
+    """Delete child rows, membership rows (as a group and as a member of any group), then the row."""
+    for spec in tables.children.values():
+        await conn.execute(delete(spec.table).where(spec.key == literal(anchor, spec.key.type)))
+    if tables.members is not None:
+        group_key = tables.members.group_key
+        await conn.execute(delete(tables.members.table).where(group_key == literal(anchor, group_key.type)))
+    for members in member_tables:
+        member = anchor_to_db(members.member_key, str(anchor))
+        if member is not None:
+            where = members.member_key == literal(member, members.member_key.type)
+            await conn.execute(delete(members.table).where(where))
+    result = await conn.execute(delete(tables.table).where(tables.anchor == literal(anchor, tables.anchor.type)))
+    if result.rowcount == 0:
+        raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
+
+
+async def add_members(conn: AsyncConnection, spec: MembersSpec, group: Any, members: Sequence[str]) -> None:
+    """Add members in batches; a member already there is left as is."""
+    group_value = to_db(spec.group_key, group)
+    unique = list(dict.fromkeys(to_db(spec.member_key, member) for member in members))
+    for chunk in chunks(unique):
+        if conn.dialect.name in ("postgresql", "sqlite", "mysql"):
+            rows = [{spec.group_key.name: group_value, spec.member_key.name: m} for m in chunk]
+            await conn.execute(_insert_ignoring_duplicates(spec, conn.dialect.name).values(rows))
+        else:
+            await _insert_missing(conn, spec, group_value, chunk)
+
+
+async def remove_members(conn: AsyncConnection, spec: MembersSpec, group: Any, members: Sequence[str]) -> None:
+    """Remove members in batches; a member not there is ignored."""
+    group_value = to_db(spec.group_key, group)
+    values = [v for v in (anchor_to_db(spec.member_key, m) for m in dict.fromkeys(members)) if v is not None]
+    for chunk in chunks(values):
+        where = (spec.group_key == literal(group_value, spec.group_key.type)) & spec.member_key.in_(chunk)
+        await conn.execute(delete(spec.table).where(where))
+
+
+def _insert_ignoring_duplicates(spec: MembersSpec, dialect: str) -> Insert:
+    if dialect == "postgresql":
+        return postgresql.insert(spec.table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(spec.table).on_conflict_do_nothing()
+    statement = mysql.insert(spec.table)
+    name = spec.group_key.name
+    return statement.on_duplicate_key_update({name: statement.inserted[name]})
+
+
+async def _insert_missing(conn: AsyncConnection, spec: MembersSpec, group: Any, chunk: Sequence[Any]) -> None:
+    """Portable fallback for other dialects: read which members exist, insert the others."""
+    where = (spec.group_key == literal(group, spec.group_key.type)) & spec.member_key.in_(chunk)
+    present = set((await conn.execute(select(spec.member_key).where(where))).scalars())
+    rows = [{spec.group_key.name: group, spec.member_key.name: m} for m in chunk if m not in present]
+    if rows:
+        await conn.execute(insert(spec.table), rows)
+
+
+def _row_values(tables: ObjectTables, record: Record, *, updating: bool = False) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for attribute, value in record.items():
+        if attribute == MEMBERS or attribute in tables.children:
+            continue
+        column = tables.columns.get(attribute)
+        if column is None:
+            raise ConfigurationError(f"{attribute!r} is not a configured attribute of {tables.object_type}")
+        if column is tables.created or column is tables.modified:
+            continue
+        if updating and column is tables.anchor:
+            raise ConstraintViolation(f"{attribute} is the anchor of {tables.object_type}: it cannot change")
+        values[column.name] = to_db(column, value)
+    return values
+
+
+async def _insert_children(conn: AsyncConnection, spec: ChildSpec, anchor: Any, elements: list[dict[str, Any]]) -> None:
+    if not elements:
+        return
+    subs = sorted({sub for element in elements for sub in element})
+    unknown = [sub for sub in subs if sub not in spec.columns]
+    if unknown:
+        raise ConstraintViolation(f"{spec.attribute}: unknown sub-attributes {unknown}; known: {list(spec.columns)}")
+    rows = [
+        {
+            spec.key.name: to_db(spec.key, anchor),
+            **{spec.columns[sub].name: to_db(spec.columns[sub], element.get(sub)) for sub in subs},
+        }
+        for element in elements
+    ]
+    await conn.execute(insert(spec.table), rows)
+
+
+def _members_of(tables: ObjectTables) -> MembersSpec:
+    if tables.members is None:
+        raise ConfigurationError(f"{tables.object_type} has no members: configure `members:` for it")
+    return tables.members

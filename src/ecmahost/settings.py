@@ -1,0 +1,127 @@
+"""Host settings, read from `<home>/host.yaml`: port, bind address, TLS certificate, log levels, log files.
+
+A missing file means all defaults; unknown keys are errors (a typo should not be silently ignored). Saving
+keeps the file's comments. This module does not apply the settings (the server, logging and TLS code do).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from ruamel.yaml.comments import CommentedMap
+
+from ecmahost.config import yaml_io
+from ecmahost.config.errors import ConfigFileError, Issue
+from ecmahost.home import Home, write_private
+
+DEFAULT_PORT = 8585
+
+
+class LogLevel(StrEnum):
+    """The ECMA host's trace levels (`switchValue`); matched case-insensitively when read."""
+
+    OFF = "Off"
+    ERROR = "Error"
+    WARNING = "Warning"
+    INFORMATION = "Information"
+    VERBOSE = "Verbose"
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogLevel | None:
+        if isinstance(value, str):
+            for member in cls:
+                if member.value.lower() == value.lower():
+                    return member
+        return None
+
+    @property
+    def python_level(self) -> int:
+        """The `logging` level to set: Off is above CRITICAL, Verbose is DEBUG."""
+        return _PYTHON_LEVELS[self]
+
+
+_PYTHON_LEVELS = {
+    LogLevel.OFF: logging.CRITICAL + 10,
+    LogLevel.ERROR: logging.ERROR,
+    LogLevel.WARNING: logging.WARNING,
+    LogLevel.INFORMATION: logging.INFO,
+    LogLevel.VERBOSE: logging.DEBUG,
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TlsSettings(_Section):
+    certificate: Path | None = None
+    """PEM certificate (chain); None: the generated `certs/host.crt`. Relative paths are from the home."""
+    key: Path | None = None
+    """PEM private key, unencrypted; None: the generated `certs/host.key`."""
+
+
+class LogLevels(_Section):
+    host: LogLevel = LogLevel.ERROR
+    connectors: LogLevel = LogLevel.ERROR
+
+
+class LogFileSettings(_Section):
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    backups: int = Field(default=5, ge=0, le=100)
+
+
+class HostSettings(_Section):
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    bind: str = "0.0.0.0"  # noqa: S104 - the host serves the provisioning agent on another machine
+    tls: TlsSettings = TlsSettings()
+    log_levels: LogLevels = LogLevels()
+    log_file: LogFileSettings = LogFileSettings()
+
+    def certificate_paths(self, home: Home) -> tuple[Path, Path]:
+        """The certificate and key to serve with: the configured ones (relative to the home) or the generated
+        ones."""
+        cert = self.tls.certificate or home.cert_file
+        key = self.tls.key or home.key_file
+        return (home.root / cert).resolve(), (home.root / key).resolve()
+
+
+def load_settings(home: Home) -> HostSettings:
+    """`host.yaml` as settings: defaults when the file does not exist, `ConfigFileError` when invalid."""
+    label = home.relative(home.host_file)
+    try:
+        text = home.host_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return HostSettings()
+    raw = yaml_io.parse_mapping(text, file=label)
+    try:
+        return HostSettings.model_validate(yaml_io.to_plain(raw))
+    except ValidationError as exc:
+        issues = []
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            fix = "remove it or correct its spelling" if error["type"] == "extra_forbidden" else ""
+            issues.append(
+                Issue(
+                    ".".join(str(part) for part in loc),
+                    str(error["msg"]),
+                    fix=fix,
+                    line=yaml_io.line_of(raw, loc),
+                )
+            )
+        raise ConfigFileError(label, issues) from None
+
+
+def save_settings(home: Home, settings: HostSettings) -> None:
+    """Write `settings` to `host.yaml`, leaving out defaults and keeping the comments of keys that stay."""
+    if home.host_file.exists():
+        raw = yaml_io.parse_mapping(home.host_file.read_text(encoding="utf-8"), file="host.yaml")
+    else:
+        raw = CommentedMap()
+        raw.yaml_set_start_comment("ecmahost host settings, see docs/configuration.md")
+    new: dict[str, Any] = settings.model_dump(mode="json", exclude_defaults=True)
+    home.ensure()
+    write_private(home.host_file, yaml_io.dump(yaml_io.merge_into(raw, new)))
