@@ -21,8 +21,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ecmahost demo --home $(HOME_DIR) --port $(PORT)
 
+## every scripts/ensure-*.sh installs or starts one thing the tests need (databases, slapd, a browser, ...)
 services:
-	./scripts/ensure-services.sh
+	@for script in scripts/ensure-*.sh; do bash "$$script" || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -34,7 +35,7 @@ format: $(STAMP)
 
 ## make test: lint, then unit, integration and end-to-end tests against real SQLite, PostgreSQL and MariaDB
 test: $(STAMP) services lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	ECMAHOST_TEST_REQUIRE_DATABASES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts
