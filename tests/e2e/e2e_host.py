@@ -9,8 +9,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from ecmahost.config.store import ConnectorStore
+from ecmahost.home import Home
+from ecmahost.tls import generate_certificate
 
 TOKEN = "e2e-secret-token-0123456789"
 STARTUP_SECONDS = 30
@@ -60,11 +65,28 @@ class RunningHost:
 
 
 def start_demo_host(home: Path, target: str | None = None) -> RunningHost:
+    """`ecmahost demo` on a free port: the demo connector over `target` (SQLite in the home by default)."""
+    command = ["demo", "--home", str(home), "--token", TOKEN]
+    return start_host(home, command + (["--target", target] if target else []))
+
+
+def prepare_home(home: Path, connector: dict[str, Any], token: str = TOKEN) -> None:
+    """A home with one connector file (as an admin would write it), its token and a certificate."""
+    store = ConnectorStore(Home(home))
+    store.save(connector)
+    store.set_token(connector["name"], token)
+    generate_certificate(Home(home), hostnames=["localhost"])
+
+
+def start_serve_host(home: Path) -> RunningHost:
+    """`ecmahost serve` on a free port for a home prepared with `prepare_home`."""
+    return start_host(home, ["serve", "--home", str(home), "--bind", "127.0.0.1"])
+
+
+def start_host(home: Path, arguments: list[str]) -> RunningHost:
     port = free_port()
     log = home.parent / f"{home.name}.log"
-    command = [sys.executable, "-m", "ecmahost", "demo", "--home", str(home), "--port", str(port), "--token", TOKEN]
-    if target:
-        command += ["--target", target]
+    command = [sys.executable, "-m", "ecmahost", *arguments, "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     host = RunningHost(process, home, port, log)

@@ -298,11 +298,11 @@ class PatchPlanner:
             value = value[0]  # Entra: manager as [{"$ref": ..., "value": id}]
         prefix = norm(attr, self.mapping.core_urn) + "."
         children = [(k[len(prefix) :], i) for k, i in self.mapping.by_path.items() if k.startswith(prefix)]
-        if (op is PatchOpKind.REMOVE and value is None) or op is PatchOpKind.REPLACE:
+        # RFC 7644 §3.5.2.3: replacing a complex attribute leaves the sub-attributes it does not name unchanged.
+        if op is PatchOpKind.REMOVE and value is None:
             for _, item in children:
                 self._field(item, None, PatchOpKind.REMOVE)
-            if op is PatchOpKind.REMOVE:
-                return
+            return
         if not isinstance(value, dict):
             raise InvalidValue(f"{attr} takes an object value")
         lowered = {str(k).lower(): v for k, v in value.items()}
