@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from e2e_host import RunningHost, start_demo_host
 
 TARGETS = [

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from e2e_host import RunningHost
 
 pytestmark = pytest.mark.e2e

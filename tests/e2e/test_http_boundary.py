@@ -9,6 +9,7 @@ import warnings
 
 import httpx
 import pytest
+
 from e2e_host import TOKEN, RunningHost
 
 pytestmark = pytest.mark.e2e
@@ -157,3 +158,19 @@ def test_paging_keeps_total_exact(scim: httpx.Client) -> None:
     assert seen == [f"{prefix}-{i}" for i in range(5)]
     assert scim.get("/Users", params={"startIndex": "x"}).status_code == 400
     assert scim.get("/Users", params={"count": -5}).json()["Resources"] == []
+
+
+def test_if_match_guards_writes_against_a_stale_version(scim: httpx.Client) -> None:
+    schemas = ["urn:ietf:params:scim:schemas:core:2.0:User"]
+    user = scim.post("/Users", json={"schemas": schemas, "userName": f"etag-{uuid.uuid4()}"}).json()
+    etag = scim.get(f"/Users/{user['id']}").headers["etag"]
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "path": "title", "value": "first"}],
+    }
+    first = scim.patch(f"/Users/{user['id']}", json=body, headers={"If-Match": etag})
+    assert first.status_code == 200
+    assert first.headers["etag"] != etag
+    error_of(scim.patch(f"/Users/{user['id']}", json=body, headers={"If-Match": etag}), 412)
+    error_of(scim.delete(f"/Users/{user['id']}", headers={"If-Match": etag}), 412)
+    assert scim.delete(f"/Users/{user['id']}", headers={"If-Match": first.headers["etag"]}).status_code == 204

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from e2e_host import RunningHost, prepare_home, start_serve_host
 from ecmahost.demo import demo_connector
+
+from e2e_host import RunningHost, prepare_home, start_serve_host
 
 pytestmark = pytest.mark.e2e
 

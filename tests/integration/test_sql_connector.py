@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from contract import ConnectorContract, ContractNames
 from ecmahost.config.model import AttributeType
 from ecmahost.connectors.errors import ConfigurationError, TargetUnavailable
 from ecmahost.connectors.query import Change, Compare, Op, SearchQuery
 from ecmahost.connectors.sql import SqlConnection, SqlConnector
 from ecmahost.connectors.sql.compile import compile_filter
 from ecmahost.connectors.sql.demo_schema import create_demo_tables, demo_connector_config
+
+from contract import ConnectorContract, ContractNames
 
 DEMO_NAMES = ContractNames(
     login="ContosoLogin",

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ecmahost.cli import connector_new, discover
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stderr, stdout, warn
 from ecmahost.config import secrets, yaml_io
 from ecmahost.config.store import ConnectorStore
@@ -203,3 +204,8 @@ def set_secret(
             fail("the value is empty")
         store.set_secret(name, field, value)
     say(f"Secret {field} of {name} stored encrypted.")
+
+
+app.command("discover")(discover.discover_command)
+app.command("new")(connector_new.new)
+app.command("edit")(connector_new.edit)

@@ -42,10 +42,23 @@ def prepare_demo(home: Home, *, token: str | None, target: str | None, name: str
     return secret
 
 
+ALICE = (
+    '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice",'
+    '"name":{"givenName":"Alice","familyName":"Smith"},"emails":[{"type":"work","value":"alice@example.org"}]}'
+)
+
+
 def first_request(home: Home, port: int, token: str, name: str = DEMO_NAME) -> str:
     url = f"https://localhost:{port}/ecma2host_{name}/scim/Users?filter=userName%20eq%20%22alice%22"
     parts = ["curl", "--cacert", str(home.cert_file), "-H", f"Authorization: Bearer {token}", url]
     return shlex.join(parts)
+
+
+def create_request(home: Home, port: int, token: str, name: str = DEMO_NAME) -> str:
+    url = f"https://localhost:{port}/ecma2host_{name}/scim/Users"
+    auth = f"Authorization: Bearer {token}"
+    parts = ["curl", "--cacert", str(home.cert_file), "-H", auth, "-H", "Content-Type: application/scim+json"]
+    return shlex.join([*parts, "-d", ALICE, url])
 
 
 def demo_command(
@@ -64,6 +77,8 @@ def demo_command(
         say(f"Certificate:   {where.cert_file} (self-signed; trust it or pass --cacert)")
         say("First request (an empty ListResponse until you create alice):")
         say(f"  {first_request(where, port, secret)}")
+        say("Create alice:")
+        say(f"  {create_request(where, port, secret)}")
         if token is None:
             warn("the token is stored only as a hash: copy it now; a new one is made at each `ecmahost demo`")
         serve(where, ServeOptions(port=port, bind="127.0.0.1"))

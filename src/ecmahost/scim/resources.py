@@ -92,8 +92,8 @@ def render(mapping: ObjectMapping, record: Record, *, base_url: str) -> dict[str
     extension: dict[str, Any] = {}
     for item in mapping.fields.values():
         value = record.get(item.name)
-        if value is None or not item.returned:
-            continue
+        if value is None or value == [] or not item.returned:
+            continue  # RFC 7643 §2.5: unassigned attributes, null or empty list alike, are not returned
         value = [to_scim(v) for v in value] if isinstance(value, list) and not item.is_complex else to_scim(value)
         extension[item.name] = value
         if item.core is not None and item.core.value_filter is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from demo_mapping import demo_mapping
 
 from ecmahost import errors
 from ecmahost.connectors import query as q
 from ecmahost.scim.filter_map import FilterTranslator
 from ecmahost.scim.filter_parser import parse_filter
+
+from demo_mapping import demo_mapping
 
 ECMA = "urn:ietf:params:scim:schemas:extension:ECMA2Host:2.0:User"
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from demo_mapping import demo_mapping
 
 from ecmahost import errors
 from ecmahost.connectors.query import Change
 from ecmahost.scim.patch import NeedCurrent, PatchPlanner, parse_operations
+
+from demo_mapping import demo_mapping
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from demo_mapping import demo_mapping
 
 from ecmahost import errors
 from ecmahost.connectors.query import META_CREATED, META_MODIFIED
 from ecmahost.scim.resources import extract, project, render, require
+
+from demo_mapping import demo_mapping
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
