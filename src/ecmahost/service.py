@@ -28,6 +28,9 @@ from ecmahost.scim.resources import check_schemas, extract, project, render, req
 
 logger = logging.getLogger(__name__)
 
+MAX_ID_LENGTH = 1024
+"""Longer ids (and ids with NUL) cannot be anchors of any target: answered 404 without asking the target."""
+
 ABSENT_BY_DEFAULT = frozenset({"placeholder"})
 """Entra's on-premises ECMA template maps userPrincipalName to `PLACEHOLDER` until an admin edits it, and its
 test connection queries `PLACEHOLDER eq "<guid>"`: it must get an empty list, not an error."""
@@ -56,6 +59,8 @@ class ProvisioningService:
 
     @asynccontextmanager
     async def target_errors(self, object_type: str, anchor: str | None = None) -> AsyncIterator[None]:
+        if anchor is not None and (len(anchor) > MAX_ID_LENGTH or "\x00" in anchor):
+            raise errors.NotFound(f"{object_type} {anchor[:64]!r} not found")
         try:
             async with asyncio.timeout(self.limits.target_timeout_seconds):
                 yield

@@ -59,6 +59,8 @@ def _absent(node: f.Compare | f.Present) -> q.Filter:
 
 def _operand(item: Field | None, node: f.Compare, label: str) -> Any:
     value = node.value
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidFilter(f"filter: the value for {label} contains a NUL character")
     if node.op in STRING_OPS and not isinstance(value, str):
         raise InvalidFilter(f"filter: {node.op.value} needs a string value for {label}")
     if item is None or value is None:

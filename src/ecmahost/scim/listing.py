@@ -9,6 +9,9 @@ from ecmahost.errors import InvalidFilter, InvalidValue
 from ecmahost.scim import filter_ast as f
 from ecmahost.scim.filter_parser import parse_filter
 
+MAX_START_INDEX = 2**31 - 1
+"""Beyond any real page, and within every database's OFFSET range: a larger startIndex reads as this one."""
+
 
 @dataclass(frozen=True, slots=True)
 class ListParams:
@@ -47,7 +50,7 @@ def parse_list_params(
     parsed = parse_filter(raw_filter, max_length=max_filter_length) if raw_filter is not None else None
     # RFC 7644 §3.4.2.4: startIndex below 1 is read as 1, a negative count as 0; a count above the server's
     # maximum is lowered to it (totalResults stays exact).
-    start = max(1, _integer(params, "startIndex", 1))
+    start = min(max(1, _integer(params, "startIndex", 1)), MAX_START_INDEX)
     count = min(max(0, _integer(params, "count", default_count)), max_count)
     order = (params.get("sortOrder") or "ascending").lower()
     if order not in ("ascending", "descending"):

@@ -278,7 +278,7 @@ class PatchPlanner:
                 return
         elements = value if isinstance(value, list) else [value]
         for element in elements:
-            if not isinstance(element, dict):
+            if not isinstance(element, dict) or any(isinstance(v, dict | list) for v in element.values()):
                 raise InvalidValue(f'{path.attr.attr} takes objects such as {{"type": "work", "value": "..."}}')
             for group in (g for g in chosen if g.matches(element)):
                 for key, item_value in element.items():

@@ -204,6 +204,8 @@ def _core_value(resource: dict[str, Any], item: Field) -> tuple[bool, Any]:
     holder: Any = resource
     if core.attr.urn and core.attr.urn.lower() not in (urns.CORE_USER.lower(), urns.CORE_GROUP.lower()):
         holder = ci_get(resource, core.attr.urn)
+        if holder is not None and not isinstance(holder, dict):
+            raise InvalidValue(f"{core.attr.urn} must be an object")
     if core.value_filter is not None:
         return _element_value(holder, item)
     if not ci_has(holder, core.attr.attr):
@@ -212,6 +214,8 @@ def _core_value(resource: dict[str, Any], item: Field) -> tuple[bool, Any]:
     if core.attr.sub:
         if value is None:
             return True, None
+        if not isinstance(value, dict):
+            raise InvalidValue(f"{core.attr.attr} must be an object with sub-attributes such as {core.attr.sub}")
         return ci_has(value, core.attr.sub), ci_get(value, core.attr.sub)
     return True, value
 
@@ -223,8 +227,8 @@ def _element_value(holder: Any, item: Field) -> tuple[bool, Any]:
     elements = ci_get(holder, core.attr.attr)
     if elements is None:
         return ci_has(holder, core.attr.attr), None
-    if not isinstance(elements, list):
-        raise InvalidValue(f"{core.attr.attr} must be a list")
+    if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
+        raise InvalidValue(f'{core.attr.attr} must be a list of objects such as {{"type": "work", "value": ...}}')
     for element in elements:
         if isinstance(element, dict) and matches(core.value_filter, element):
             sub = core.sub or "value"
@@ -252,11 +256,11 @@ def extract(mapping: ObjectMapping, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def require(mapping: ObjectMapping, record: Record) -> None:
-    """Raise when a required attribute is missing or null."""
+    """Raise when a required attribute is missing, null or an empty string."""
     missing = [
         item.config.scim or item.name
         for item in mapping.fields.values()
-        if item.config.required and record.get(item.name) is None
+        if item.config.required and record.get(item.name) in (None, "")
     ]
     if missing:
         raise InvalidValue(f"required attribute missing: {', '.join(missing)}")

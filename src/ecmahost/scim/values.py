@@ -19,6 +19,8 @@ from ecmahost.errors import InvalidValue
 
 def _to_string(name: str, value: Any) -> str:
     if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidValue(f"{name} must not contain NUL characters")
         return value
     raise InvalidValue(f"{name} must be a string, got {type(value).__name__}")
 
