@@ -26,3 +26,16 @@ def mariadb_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'ecmahost.db'}"
+
+
+# --- LDAP ---------------------------------------------------------------------------------------------------------
+# A throw-away slapd for the session (tests/support/slapd.py); installed by scripts/ensure-slapd.sh when missing.
+
+
+@pytest.fixture(scope="session")
+def ldap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A populated `support.slapd.Slapd` (imported here so the databases section above stays untouched)."""
+    from support.slapd import running_slapd
+
+    with running_slapd(tmp_path_factory.mktemp("slapd")) as server:
+        yield server

@@ -1,0 +1,113 @@
+"""`LdapConnector`: the generic LDAP connector (`type: ldap`) over ldap3, for OpenLDAP, 389 DS, AD LDS and
+other LDAP v3 directories.
+
+It owns the connection pool (`pool`), resolves each object type once (`spec`), and runs every operation as one
+blocking unit of work in a worker thread: find the entry by its anchor, translate member anchors, then read or
+write (`reads`, `writes`, `members`). Errors are translated at the pool's edge. It never sees SCIM.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ecmahost.config.model import ConnectorConfig
+from ecmahost.connectors.base import Connector, DiscoveredSchema
+from ecmahost.connectors.errors import ConfigurationError
+from ecmahost.connectors.ldap import members, reads, writes
+from ecmahost.connectors.ldap.directory import Directory, find
+from ecmahost.connectors.ldap.discovery import discover
+from ecmahost.connectors.ldap.models import LdapConnection, LdapObjectType
+from ecmahost.connectors.ldap.pool import LdapPool
+from ecmahost.connectors.ldap.session import Session
+from ecmahost.connectors.ldap.spec import spec_of
+from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
+
+
+class LdapConnector(Connector):
+    type_name = "ldap"
+    description = "An LDAP v3 directory (OpenLDAP, 389 DS, AD LDS, ...) through ldap3"
+    connection_model = LdapConnection
+    object_type_model = LdapObjectType
+
+    def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
+        super().__init__(config, home=home)
+        self.connection = _connection_settings(config)
+        self.directory = Directory(
+            specs={name: spec_of(name, object_type) for name, object_type in config.object_types.items()},
+            settings=self.connection,
+        )
+        self.pool = LdapPool(self.connection, home=home, label=config.name)
+
+    async def open(self) -> None:
+        """Nothing to do: connections are made on first use, so the host starts while the directory is down."""
+
+    async def close(self) -> None:
+        self.pool.close()
+
+    def has_members(self, object_type: str) -> bool:
+        spec = self.directory.specs.get(object_type)
+        return spec is not None and spec.is_group
+
+    async def check(self) -> None:
+        def work(session: Session) -> None:
+            bases = [s.target.base_dn for s in self.directory.specs.values()] + list(self.connection.base_dns)
+            for base in dict.fromkeys(bases):
+                if session.read(base, []) is None:
+                    raise ConfigurationError(f"the base DN {base} does not exist (or the bind account cannot read it)")
+
+        await self.pool.run(work, "check")
+
+    async def discover(self) -> DiscoveredSchema:
+        return await self.pool.run(discover, "discover")
+
+    async def search(self, object_type: str, query: SearchQuery) -> SearchResult:
+        spec = self.directory.spec(object_type)
+        return await self.pool.run(lambda s: reads.search(s, self.directory, spec, query), f"search {object_type}")
+
+    async def get(self, object_type: str, anchor: str, attributes: frozenset[str] | None = None) -> Record:
+        spec = self.directory.spec(object_type)
+        return await self.pool.run(
+            lambda s: reads.get(s, self.directory, spec, anchor, attributes), f"read {object_type} {anchor}"
+        )
+
+    async def create(self, object_type: str, record: Record) -> Record:
+        spec = self.directory.spec(object_type)
+        wanted = None if MEMBERS not in record else frozenset([*spec.types, MEMBERS])
+
+        def work(session: Session) -> Record:
+            values = members.require_values(session, self.directory, spec, record.get(MEMBERS) or [])
+            dn = writes.add(session, self.directory, spec, record, values)
+            return reads.read_dn(session, self.directory, spec, dn, wanted)
+
+        return await self.pool.run(work, f"create {object_type}")
+
+    async def update(self, object_type: str, anchor: str, change: Change) -> None:
+        spec = self.directory.spec(object_type)
+        if (change.add_members or change.remove_members or change.clear_members) and not spec.is_group:
+            raise ConfigurationError(f"{object_type} has no members: set `member_attribute` for it")
+
+        def work(session: Session) -> None:
+            dn = find(session, spec, anchor, []).dn
+            added = members.require_values(session, self.directory, spec, change.add_members)
+            removed = list(members.values_for(session, self.directory, spec, change.remove_members).values())
+            writes.modify(session, self.directory, spec, dn, change, added, removed)
+
+        await self.pool.run(work, f"update {object_type} {anchor}")
+
+    async def delete(self, object_type: str, anchor: str) -> None:
+        spec = self.directory.spec(object_type)
+
+        def work(session: Session) -> None:
+            dn = find(session, spec, anchor, []).dn
+            writes.delete(session, self.directory, spec, dn)
+
+        await self.pool.run(work, f"delete {object_type} {anchor}")
+
+
+def _connection_settings(config: ConnectorConfig) -> LdapConnection:
+    connection = config.connection
+    if isinstance(connection, LdapConnection):
+        return connection
+    if isinstance(connection, dict):
+        return LdapConnection.model_validate(connection)
+    raise ConfigurationError(f"connector {config.name!r}: set `connection: {{host: ..., bind_dn: ...}}` for LDAP")
