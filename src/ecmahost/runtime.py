@@ -2,7 +2,8 @@
 
 Built from the home folder's connector files; `start()` opens every connector (which must not fail when a target
 is down: requests then get 503), `stop()` closes them. A connector whose file is invalid is left out and its error
-is kept, so one broken file never stops the others from serving.
+is kept, so one broken file never stops the others from serving. The runtime also keeps each connector's recent
+target errors (recorded by the http layer), which the host monitor publishes for `ecmahost status`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from ecmahost.config.model import ConnectorConfig
 from ecmahost.connectors.base import Connector
 from ecmahost.connectors.registry import connector_type
+from ecmahost.observability.recent_errors import RecentErrors
 from ecmahost.service import ProvisioningService
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ class HostRuntime:
     connectors: dict[str, ConnectorRuntime] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     """connector name (or file) -> why it is not served"""
+    recent_errors: RecentErrors = field(default_factory=RecentErrors)
+    """each connector's last target errors (503/500 answers), for `ecmahost status`"""
 
     @classmethod
     def build(

@@ -1,7 +1,14 @@
 """Run the host: load the home folder, build the runtime and serve it with uvicorn over TLS.
 
 Shared by `ecmahost serve` and `ecmahost demo`. TLS uses `tls.server_ssl_context` (TLS 1.2 minimum, strong
-ciphers); plain HTTP only when asked for explicitly.
+ciphers); plain HTTP only when asked for explicitly. Logging is set up first (rotating files in `<home>/logs` and
+stderr, levels from `host.yaml`; uvicorn's own logging config is not used), and the host monitor publishes
+`run/host.pid` and `run/state.json` and applies log-level changes while serving.
+
+Shutdown: uvicorn turns SIGTERM and SIGINT into a graceful stop. It stops accepting connections, lets in-flight
+requests finish (up to `GRACEFUL_SECONDS`; each connector call is also bounded by its own time budget), then
+runs the app's shutdown (monitor, connectors closed). A write in progress therefore completes or, past the
+budget, rolls back with its transaction: no partial writes.
 """
 
 from __future__ import annotations
@@ -15,11 +22,14 @@ import uvicorn
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
 from ecmahost.http.app import create_app
+from ecmahost.observability.log_setup import configure_logging
+from ecmahost.observability.monitor import HostMonitor, ServedAt
 from ecmahost.runtime import HostRuntime
 from ecmahost.settings import HostSettings, load_settings
 from ecmahost.tls import server_ssl_context
 
 logger = logging.getLogger(__name__)
+GRACEFUL_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +37,6 @@ class ServeOptions:
     port: int
     bind: str
     insecure_http: bool = False
-    log_level: str = "warning"
 
 
 def build_runtime(home: Home) -> HostRuntime:
@@ -49,17 +58,23 @@ def tls_context(home: Home, settings: HostSettings) -> ssl.SSLContext:
 
 def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None) -> None:
     settings = load_settings(home)
-    runtime = runtime or build_runtime(home)
-    context = None if options.insecure_http else tls_context(home, settings)
-    config = uvicorn.Config(
-        create_app(runtime),
-        host=options.bind,
-        port=options.port,
-        log_level=options.log_level,
-        access_log=False,
-        server_header=False,
-        timeout_graceful_shutdown=30,
-        lifespan="on",
-        ssl_context_factory=None if context is None else (lambda _config, _default: context),
-    )
-    uvicorn.Server(config).run()
+    logging_setup = configure_logging(home, settings, console=True)
+    try:
+        runtime = runtime or build_runtime(home)
+        context = None if options.insecure_http else tls_context(home, settings)
+        served_at = ServedAt("http" if options.insecure_http else "https", options.bind, options.port)
+        monitor = HostMonitor(home, runtime, settings, served_at)
+        config = uvicorn.Config(
+            create_app(runtime, settings, monitor=monitor),
+            host=options.bind,
+            port=options.port,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            lifespan="on",
+            ssl_context_factory=None if context is None else (lambda _config, _default: context),
+        )
+        uvicorn.Server(config).run()
+    finally:
+        logging_setup.close()

@@ -23,6 +23,7 @@ from ecmahost.scim import discovery
 from ecmahost.scim.filter_map import FilterTranslator
 from ecmahost.scim.listing import ListParams, parse_list_params
 from ecmahost.scim.mapping import ObjectMapping
+from ecmahost.scim.openapi import openapi_document
 from ecmahost.scim.patch import NeedCurrent, PatchPlanner, parse_operations
 from ecmahost.scim.resources import check_schemas, extract, project, render, require
 
@@ -47,6 +48,7 @@ class ProvisioningService:
         }
         self.translators = {name: FilterTranslator(m, ABSENT_BY_DEFAULT) for name, m in self.mappings.items()}
         self._documents: dict[str, dict[str, Any]] = {}
+        self._openapi: dict[str, Any] | None = None
 
     def mapping(self, object_type: str) -> ObjectMapping:
         try:
@@ -243,6 +245,12 @@ class ProvisioningService:
         wanted = [v.strip() for v in if_match.split(",")]
         if version not in wanted and version.removeprefix("W/") not in wanted:
             raise errors.PreconditionFailed(f"If-Match {if_match} does not match the current version {version}")
+
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI description of this connector's endpoint (built once)."""
+        if self._openapi is None:
+            self._openapi = openapi_document(self.mappings, self.limits, self.config.name)
+        return self._openapi
 
     # -- discovery -----------------------------------------------------------------------------------------------
 

@@ -74,12 +74,28 @@ class LogFileSettings(_Section):
     backups: int = Field(default=5, ge=0, le=100)
 
 
+class LogFormat(StrEnum):
+    TEXT = "text"
+    """one line per record: time, level, connector, logger, message (tracebacks on the lines that follow)"""
+    JSON = "json"
+    """one JSON object per line (time, level, connector, logger, message, request_id, exception)"""
+
+
+class MetricsSettings(_Section):
+    enabled: bool = True
+    """serve `GET /metrics` in the Prometheus text format"""
+    token_hash: str | None = None
+    """when set, `/metrics` needs `Authorization: Bearer <token>` (set with `ecmahost service metrics-token`)"""
+
+
 class HostSettings(_Section):
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     bind: str = "0.0.0.0"  # noqa: S104 - the host serves the provisioning agent on another machine
     tls: TlsSettings = TlsSettings()
     log_levels: LogLevels = LogLevels()
     log_file: LogFileSettings = LogFileSettings()
+    log_format: LogFormat = LogFormat.TEXT
+    metrics: MetricsSettings = MetricsSettings()
 
     def certificate_paths(self, home: Home) -> tuple[Path, Path]:
         """The certificate and key to serve with: the configured ones (relative to the home) or the generated

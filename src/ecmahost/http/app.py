@@ -4,27 +4,42 @@ Each request: find the connector by its case-sensitive name (unknown -> 404), ch
 connector (-> 401), read and parse the body within the limit (-> 413/415/400), call the provisioning service,
 render `application/scim+json`. Known errors become SCIM Error bodies; anything else is a 500 with a request id,
 logged once with its traceback and never shown to the client.
+
+Every answered SCIM request goes to the `RequestObserver` (request log, metrics, recent target errors), with the
+connector and request id bound to the logging context while it runs. `GET /health` answers without auth or
+details (for load balancers); `GET /metrics` serves Prometheus metrics, behind a bearer token when `host.yaml`
+sets `metrics.token_hash`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ecmahost import errors
-from ecmahost.http.auth import authenticate
+from ecmahost.home import Home
+from ecmahost.http.auth import authenticate, metrics_token_accepted
 from ecmahost.http.responses import ScimResponse, error_response, no_content
+from ecmahost.observability.log_setup import request_context
+from ecmahost.observability.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from ecmahost.observability.metrics import Metrics
+from ecmahost.observability.monitor import HostMonitor
+from ecmahost.observability.request_log import RequestObserver
+from ecmahost.reload import ConnectorFileWatcher
 from ecmahost.runtime import ConnectorRuntime, HostRuntime
 from ecmahost.scim.discovery import list_response
+from ecmahost.settings import HostSettings
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +68,11 @@ async def _body(request: Request, limit: int) -> Any:
             raise errors.PayloadTooLarge(f"the request body is over the {limit}-byte limit")
         chunks.append(chunk)
     try:
-        return orjson.loads(b"".join(chunks))
+        body = orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
         raise errors.InvalidSyntax(f"the request body is not valid JSON: {exc}") from None
+    request.state.scim_body = body  # for the Verbose request log
+    return body
 
 
 def _object_type(request: Request) -> str:
@@ -121,30 +138,81 @@ async def resource_types(request: Request, item: ConnectorRuntime, base: str) ->
     return _pick(item.service.discovery(base)["resource_types"], request.path_params.get("id"), "resource type")
 
 
+async def openapi_description(request: Request, item: ConnectorRuntime, base: str) -> Response:
+    return JSONResponse(item.service.openapi())
+
+
 async def service_provider_config(request: Request, item: ConnectorRuntime, base: str) -> Response:
     return ScimResponse(item.service.discovery(base)["spc"])
 
 
-class ScimEndpoint:
-    """Wraps one handler with connector look-up, authentication and error rendering."""
+OPERATIONS: dict[Handler, str] = {
+    list_resources: "search",
+    create_resource: "create",
+    get_resource: "get",
+    replace_resource: "replace",
+    patch_resource: "patch",
+    delete_resource: "delete",
+    schemas: "discovery",
+    resource_types: "discovery",
+    service_provider_config: "discovery",
+}
+"""Handler -> the `operation` label of the request log and metrics."""
 
-    def __init__(self, runtime: HostRuntime, handler: Handler) -> None:
+
+def _cause(exc: BaseException) -> str:
+    """What made a 5xx: the connector error behind it (`TargetUnavailable`, `TimeoutError`, ...)."""
+    return type(exc.__cause__ or exc).__name__
+
+
+class ScimEndpoint:
+    """Wraps one handler with connector look-up, authentication, error rendering and the request record."""
+
+    def __init__(self, runtime: HostRuntime, handler: Handler, observer: RequestObserver) -> None:
         self.runtime = runtime
         self.handler = handler
+        self.observer = observer
+        self.operation = OPERATIONS.get(handler, handler.__name__)
 
     async def handle(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
+        started = time.perf_counter()
+        name = request.path_params["connector"]
+        item = self.runtime.connectors.get(name)
+        known = None if item is None else name
+        with request_context(known, request_id):
+            response = await self._answer(request, item, name, request_id)
+            query = request.scope["query_string"]
+            path = request.scope["path"]
+            self.observer.answered(
+                method=request.method,
+                target=f"{path}?{query.decode('latin-1')}" if query else path,
+                connector=known,
+                operation=self.operation,
+                status=response.status_code,
+                seconds=time.perf_counter() - started,
+                request_id=request_id,
+                request_body=getattr(request.state, "scim_body", None),
+                response_body=response.body,
+            )
+        return response
+
+    async def _answer(self, request: Request, item: ConnectorRuntime | None, name: str, request_id: str) -> Response:
         try:
-            name = request.path_params["connector"]
-            item = self.runtime.connectors.get(name)
             if item is None:
                 raise errors.NotFound(f"no connector named {name!r} (names are case-sensitive)")
             authenticate(request, item)
             response = await self.handler(request, item, _base_url(request, name))
         except errors.ScimError as exc:
+            if exc.status >= 500 and item is not None:
+                self.observer.failed(
+                    connector=name, status=exc.status, kind=_cause(exc), detail=exc.detail, request_id=request_id
+                )
             return error_response(exc, request_id)
-        except Exception:
+        except Exception as exc:
             logger.exception("request %s %s failed (request id %s)", request.method, request.url.path, request_id)
+            detail = f"internal error ({type(exc).__name__}); the traceback is in the host log"
+            self.observer.failed(connector=name, status=500, kind=_cause(exc), detail=detail, request_id=request_id)
             return error_response(errors.ScimError(f"internal error; request id {request_id}"), request_id)
         response.headers["X-Request-Id"] = request_id
         return response
@@ -162,9 +230,28 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(runtime: HostRuntime) -> Starlette:
+def metrics_endpoint(metrics: Metrics, token_hash: str | None) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        if token_hash is not None and not metrics_token_accepted(request, token_hash):
+            headers = {"WWW-Authenticate": 'Bearer realm="ecmahost-metrics"'}
+            return PlainTextResponse("send the metrics token as Authorization: Bearer <token>\n", 401, headers)
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    return endpoint
+
+
+def create_app(
+    runtime: HostRuntime, settings: HostSettings | None = None, *, monitor: HostMonitor | None = None
+) -> Starlette:
+    """The host's app. `settings` decides `/metrics` (default: served, no token); `monitor` (given by
+    `server.serve`) runs from startup to shutdown."""
+    settings = settings or HostSettings()
+    metrics = Metrics(lambda: runtime.connectors) if settings.metrics.enabled else None
+    observer = RequestObserver(metrics, runtime.recent_errors)
+
     def route(path: str, handler: Handler, methods: list[str]) -> Route:
-        return Route(f"/ecma2host_{{connector}}/scim{path}", ScimEndpoint(runtime, handler).handle, methods=methods)
+        endpoint = ScimEndpoint(runtime, handler, observer).handle
+        return Route(f"/ecma2host_{{connector}}/scim{path}", endpoint, methods=methods)
 
     routes = [
         Route("/health", health, methods=["GET"]),
@@ -173,6 +260,7 @@ def create_app(runtime: HostRuntime) -> Starlette:
         route("/ResourceTypes", resource_types, ["GET"]),
         route("/ResourceTypes/{id}", resource_types, ["GET"]),
         route("/ServiceProviderConfig", service_provider_config, ["GET"]),
+        route("/openapi.json", openapi_description, ["GET"]),
         route("/{resource}", list_resources, ["GET"]),
         route("/{resource}", create_resource, ["POST"]),
         route("/{resource}/{id}", get_resource, ["GET"]),
@@ -180,17 +268,30 @@ def create_app(runtime: HostRuntime) -> Starlette:
         route("/{resource}/{id}", patch_resource, ["PATCH"]),
         route("/{resource}/{id}", delete_resource, ["DELETE"]),
     ]
+    if metrics is not None:
+        routes.append(Route("/metrics", metrics_endpoint(metrics, settings.metrics.token_hash), methods=["GET"]))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await runtime.start()
+        if monitor is not None:
+            monitor.start()
+        # Connector files changed by `ecmahost connector new/edit`, the admin UI or an editor apply without restart.
+        watcher = asyncio.create_task(ConnectorFileWatcher(runtime, Home(runtime.home)).run())
         try:
             yield
         finally:
+            watcher.cancel()
+            with suppress(asyncio.CancelledError):
+                await watcher
+            if monitor is not None:
+                await monitor.stop()
             await runtime.stop()
 
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={404: not_found, 405: method_not_allowed},
     )
+    app.state.metrics = metrics
+    return app

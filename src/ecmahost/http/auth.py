@@ -34,3 +34,10 @@ def authenticate(request: Request, item: ConnectorRuntime) -> None:
         client = request.client.host if request.client else "?"
         logger.warning("rejected token for connector %s from %s", item.config.name, client)
         raise Unauthorized(f"the token is not the secret token of connector {item.config.name}")
+
+
+def metrics_token_accepted(request: Request, token_hash: str) -> bool:
+    """Whether the request carries the metrics token (`metrics.token_hash` in host.yaml) as a bearer token."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return scheme.lower() == "bearer" and bool(token) and verifier.verify(token, token_hash)
