@@ -1,0 +1,199 @@
+"""The wizard's pages in the browser: Properties, Connectivity (with a real "Test"), Schema (what discovery
+found), Object types, Select Attributes (with the live `/Schemas` preview), Deprovisioning, Review and save.
+
+Each POST writes the page's fields into the session's `ConnectorDraft`, validates that page
+(`wizard.steps.issues_for`) and moves on only when it is valid; Save writes the file through
+`wizard.save.save_draft` (the same as `ecmahost connector new`) and applies it to the running host. The draft
+stays on the server: a typed password is encrypted into it at once and never rendered back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import orjson
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from ecmahost.admin.app import redirect, render, session_of, state
+from ecmahost.admin.wizard_state import (
+    DraftState,
+    attribute_names,
+    can_be_multi_valued,
+    discovered_by_name,
+    wizard_context,
+)
+from ecmahost.config.errors import ConfigError
+from ecmahost.config.model import AttributeType
+from ecmahost.config.store import ConnectorStore
+from ecmahost.reload import apply_connector_change
+from ecmahost.wizard import discovery
+from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision
+from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute, draft_from_file
+from ecmahost.wizard.profiles import container_of, profile_for
+from ecmahost.wizard.save import new_token, save_draft
+from ecmahost.wizard.steps import Step, issues_for, preview_schemas
+
+
+def _draft_state(request: Request) -> DraftState:
+    found = session_of(request).drafts.get(request.path_params["draft"])
+    if found is None:
+        raise KeyError("draft")
+    return found  # type: ignore[no-any-return]
+
+
+def _start(request: Request, draft: ConnectorDraft) -> Response:
+    draft_id = secrets.token_urlsafe(9)
+    session_of(request).drafts[draft_id] = DraftState(draft)
+    return redirect(f"/wizard/{draft_id}/{Step.PROPERTIES}")
+
+
+async def new_connector(request: Request) -> Response:
+    return _start(request, ConnectorDraft())
+
+
+async def edit_connector(request: Request) -> Response:
+    raw = ConnectorStore(state(request).home).read_raw(request.path_params["name"])
+    return _start(request, draft_from_file(raw))
+
+
+async def _ensure_probe(request: Request, current: DraftState) -> discovery.ProbeResult:
+    if current.probe is None or not current.probe.ok:
+        current.probe = await discovery.discover(current.draft, state(request).home)
+    return current.probe
+
+
+async def wizard_page(request: Request) -> Response:
+    try:
+        current = _draft_state(request)
+        step = Step(request.path_params["step"])
+    except (KeyError, ValueError):
+        return PlainTextResponse("this wizard session has ended: start again from the connector list", 404)
+    issues: list[Any] = []
+    if request.method == "POST":
+        form = await request.form()
+        action = str(form.get("action") or "next")
+        try:
+            response = await _apply(request, current, step, form, action)
+        except (AnswerError, ValueError) as exc:
+            current.notes.append(str(exc))
+            response = None
+        if response is not None:
+            return response
+        issues = issues_for(step, current.draft, state(request).home) if action == "next" else []
+        if action == "next" and not issues and not current.notes and step.next() is not None:
+            return redirect(f"/wizard/{request.path_params['draft']}/{step.next()}")
+    if step in (Step.SCHEMA, Step.OBJECT_TYPES, Step.ATTRIBUTES) and current.draft.connection:
+        await _ensure_probe(request, current)
+    context = wizard_context(request, current, step)
+    notes, current.notes = current.notes, []
+    token, current.shown_token = current.shown_token, None
+    status = 400 if issues or notes else 200
+    return render(request, "wizard.html", status, issues=issues, notes=notes, token=token, **context)
+
+
+async def _apply(request: Request, current: DraftState, step: Step, form: FormData, action: str) -> Response | None:
+    draft, home = current.draft, state(request).home
+    if step is Step.PROPERTIES:
+        if not draft.existing:
+            draft.name = str(form.get("name") or "").strip()
+            draft.type = str(form.get("type") or "sql")
+        draft.description = str(form.get("description") or "").strip()
+        if action == "token":
+            current.shown_token = new_token(draft)
+    elif step is Step.CONNECTIVITY:
+        answers = {key: str(value) for key, value in form.items() if isinstance(value, str)}
+        profile_for(draft.type).apply_connectivity(draft, answers, home)
+        current.probe = None
+        if action == "test":
+            current.test = await discovery.test_connectivity(draft, home)
+        elif action == "next":
+            current.probe = await discovery.discover(draft, home)
+            if not current.probe.ok:
+                current.notes.append(f"the target could not be read: {current.probe.message}")
+    elif step is Step.SCHEMA:
+        probe = await _ensure_probe(request, current)
+        for type_name in OBJECT_TYPES:
+            container = str(form.get(f"container_{type_name}") or "")
+            if not container:
+                draft.object_types.pop(type_name, None)
+            else:
+                apply_object_type(draft, type_name, ObjectTypeAnswers(container), profile_for(draft.type), probe.schema)
+    elif step is Step.OBJECT_TYPES:
+        probe = await _ensure_probe(request, current)
+        profile = profile_for(draft.type)
+        for type_name, object_type in list(draft.object_types.items()):
+            questions = [q for q in profile.object_type_questions if not (q.groups_only and type_name == "User")]
+            dn = form.get(f"{type_name}|dn")
+            answers = ObjectTypeAnswers(
+                container_of(object_type.target),
+                options={q.name: str(form.get(f"{type_name}|{q.name}") or "") for q in questions},
+                anchor=str(form.get(f"{type_name}|anchor") or "") or None,
+                anchor_generate=str(form.get(f"{type_name}|anchor_generate") or "") or None,
+                dn=None if dn is None else str(dn).strip(),
+            )
+            apply_object_type(draft, type_name, answers, profile, probe.schema)
+    elif step is Step.ATTRIBUTES:
+        _apply_attributes(current, form)
+    elif step is Step.DEPROVISIONING:
+        for type_name, object_type in draft.object_types.items():
+            object_type.disable = parse_deprovision(str(form.get(f"{type_name}|disable") or "nothing"))
+            object_type.delete = parse_deprovision(str(form.get(f"{type_name}|delete") or "delete"))
+    elif step is Step.REVIEW and action == "save":
+        return await _save(request, current)
+    return None
+
+
+def _apply_attributes(current: DraftState, form: FormData) -> None:
+    """Select Attributes: exposed or not, SCIM path, type and "Treat as single value" of each attribute."""
+    for type_name, object_type in current.draft.object_types.items():
+        found = discovered_by_name(current, type_name)
+        selected: dict[str, SelectedAttribute] = {}
+        for name in attribute_names(current, type_name):
+            if not form.get(f"{type_name}|sel|{name}") and name != object_type.anchor:
+                continue
+            previous = object_type.attributes.get(name) or SelectedAttribute()
+            previous.scim = str(form.get(f"{type_name}|scim|{name}") or "").strip() or None
+            previous.type = AttributeType(str(form.get(f"{type_name}|type|{name}") or previous.type.value))
+            if can_be_multi_valued(found.get(name), previous):
+                previous.multi_valued = not form.get(f"{type_name}|single|{name}")
+            selected[name] = previous
+        object_type.attributes = selected
+
+
+async def _save(request: Request, current: DraftState) -> Response | None:
+    the_state = state(request)
+    try:
+        config = save_draft(ConnectorStore(the_state.home), current.draft)
+    except ConfigError as exc:
+        current.notes.append(str(exc))
+        return None
+    outcome = "saved"
+    if the_state.runtime is not None:
+        outcome = await apply_connector_change(the_state.runtime, the_state.home, config.name)
+        outcome = "saved and applied to the running host" if outcome == "reloaded" else f"saved; {outcome}"
+    session_of(request).drafts.pop(request.path_params["draft"], None)
+    return redirect(f"/?flash=Connector+{config.name}+{outcome.replace(' ', '+')}")
+
+
+async def schema_preview(request: Request) -> Response:
+    """The live `/Schemas` preview: the attributes form applied to a copy-free draft, answered as JSON."""
+    try:
+        current = _draft_state(request)
+    except KeyError:
+        return JSONResponse({"error": "the wizard session has ended"}, status_code=404)
+    _apply_attributes(current, await request.form())
+    home = state(request).home
+    issues = [f"{issue.path}: {issue.problem}" for issue in issues_for(Step.ATTRIBUTES, current.draft, home)]
+    documents = preview_schemas(current.draft, home)
+    return JSONResponse({"issues": issues, "preview": orjson.dumps(documents, option=orjson.OPT_INDENT_2).decode()})
+
+
+ROUTES = [
+    ("/connectors/new", new_connector, ["GET"]),
+    ("/connectors/{name}/edit", edit_connector, ["GET"]),
+    ("/wizard/{draft}/attributes/preview", schema_preview, ["POST"]),
+    ("/wizard/{draft}/{step}", wizard_page, ["GET", "POST"]),
+]

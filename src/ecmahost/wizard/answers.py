@@ -1,0 +1,181 @@
+"""Scripted answers to the wizard: what `ecmahost connector new/edit` takes as flags or as an answers file.
+
+An answers file is YAML with the same words as the pages::
+
+    name: hr
+    type: sql
+    description: HR database
+    connectivity: {dialect: postgresql, host: db.example, database: hr, username: ecma}
+    password_env: HR_DB_PASSWORD        # or type it at the hidden prompt; never in the file
+    object_types:
+      User:
+        container: Employees            # table/view, or LDAP object class
+        options: {}                     # the type's object type questions (base_dn, rdn, members_table...)
+        anchor: InternalGUID            # optional: the proposal's choice otherwise
+        anchor_generate: uuid           # uuid | target | none
+        map: {ContosoLogin: userName, Nick: null}   # null: exposed only in the ECMA2Host extension
+        drop: [textID]                  # do not expose these
+        multi_valued: [telephoneNumber] # LDAP: give and take lists ("Treat as single value" unchecked)
+        single_value: [description]     # LDAP: the first value only ("Treat as single value" checked)
+        disable: "set:Active=false"     # nothing | delete | set:<boolean attribute>=true|false
+        delete: delete
+
+`apply_object_type` starts from the proposal made from discovery (`wizard.propose`) and then applies the
+answers, so a script only states what differs. It prompts for nothing and touches no target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecmahost.config.model import AnchorGeneration, AttributeType
+from ecmahost.connectors.base import DiscoveredSchema
+from ecmahost.wizard.discovery import combined_class
+from ecmahost.wizard.draft import ConnectorDraft, Deprovision, ObjectTypeDraft, SelectedAttribute
+from ecmahost.wizard.profiles import AnswerError, TypeProfile, container_of
+from ecmahost.wizard.propose import proposal, select_required
+
+__all__ = ["AnswerError", "Answers", "ObjectTypeAnswers", "answers_from_mapping", "apply_object_type"]
+
+
+@dataclass(slots=True)
+class ObjectTypeAnswers:
+    container: str
+    options: dict[str, str] = field(default_factory=dict)
+    anchor: str | None = None
+    anchor_generate: str | None = None
+    dn: str | None = None
+    map: dict[str, str | None] = field(default_factory=dict)
+    drop: list[str] = field(default_factory=list)
+    multi_valued: list[str] = field(default_factory=list)
+    single_value: list[str] = field(default_factory=list)
+    disable: str | None = None
+    delete: str | None = None
+
+
+@dataclass(slots=True)
+class Answers:
+    name: str | None = None
+    type: str | None = None
+    description: str | None = None
+    connectivity: dict[str, str] = field(default_factory=dict)
+    password_env: str | None = None
+    object_types: dict[str, ObjectTypeAnswers] = field(default_factory=dict)
+
+
+def answers_from_mapping(data: Mapping[str, Any]) -> Answers:
+    unknown = set(data) - {"name", "type", "description", "connectivity", "password_env", "object_types"}
+    if unknown:
+        raise AnswerError(f"unknown answer(s): {', '.join(sorted(unknown))}")
+    object_types = {}
+    for type_name, body in (data.get("object_types") or {}).items():
+        if isinstance(body, str):
+            body = {"container": body}
+        if not isinstance(body, Mapping) or not body.get("container"):
+            raise AnswerError(f"object_types.{type_name}: give at least `container:` (table or object class)")
+        allowed = set(ObjectTypeAnswers.__dataclass_fields__)
+        if set(body) - allowed:
+            raise AnswerError(f"object_types.{type_name}: unknown answer(s) {', '.join(sorted(set(body) - allowed))}")
+        object_types[str(type_name)] = ObjectTypeAnswers(
+            container=str(body["container"]),
+            options={str(k): str(v) for k, v in (body.get("options") or {}).items()},
+            anchor=body.get("anchor"),
+            anchor_generate=body.get("anchor_generate"),
+            dn=body.get("dn"),
+            map={str(k): (None if v in (None, "") else str(v)) for k, v in (body.get("map") or {}).items()},
+            drop=[str(item) for item in body.get("drop") or []],
+            multi_valued=[str(item) for item in body.get("multi_valued") or []],
+            single_value=[str(item) for item in body.get("single_value") or []],
+            disable=body.get("disable"),
+            delete=body.get("delete"),
+        )
+    return Answers(
+        name=data.get("name"),
+        type=data.get("type"),
+        description=data.get("description"),
+        connectivity={str(k): str(v) for k, v in (data.get("connectivity") or {}).items()},
+        password_env=data.get("password_env"),
+        object_types=object_types,
+    )
+
+
+def parse_deprovision(text: str) -> Deprovision:
+    """`nothing`, `delete` or `set:<attribute>=true|false`."""
+    kind, _, rest = text.strip().partition(":")
+    if kind in ("nothing", "delete") and not rest:
+        return Deprovision(kind)
+    attribute, _, value = rest.partition("=")
+    if kind == "set" and attribute and value.lower() in ("true", "false"):
+        return Deprovision("set", attribute, value.lower() == "true")
+    raise AnswerError(f"{text!r}: use nothing, delete or set:<boolean attribute>=true|false")
+
+
+def parse_key_value(text: str, what: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise AnswerError(f"{what} {text!r}: write KEY=VALUE")
+    return key.strip(), value.strip()
+
+
+def apply_object_type(
+    draft: ConnectorDraft,
+    type_name: str,
+    answers: ObjectTypeAnswers,
+    profile: TypeProfile,
+    schema: DiscoveredSchema | None,
+) -> ObjectTypeDraft:
+    """Set `draft.object_types[type_name]`: the existing object type when the container did not change (with the
+    given object type answers applied), else the proposal from discovery; then every explicit answer."""
+    current = draft.object_types.get(type_name)
+    if current is not None and container_of(current.target) == answers.container:
+        before = list(current.target.get("object_classes") or [])
+        current.target = profile.update_target(current.target, answers.container, answers.options)
+        object_type = current
+        classes = list(object_type.target.get("object_classes") or [answers.container])
+        discovered = combined_class(schema, classes)
+        if discovered is not None and classes != before:
+            select_required(object_type, discovered)  # an auxiliary class was added
+    else:
+        object_type = proposal(profile, type_name, answers.container, schema, answers.options)
+        discovered = combined_class(schema, object_type.target.get("object_classes") or [answers.container])
+    known = {a.name: a for a in discovered.attributes} if discovered else {}
+    for attribute, scim in answers.map.items():
+        if known and attribute not in known and attribute not in object_type.attributes:
+            raise AnswerError(f"{type_name}: {attribute!r} is not an attribute of {answers.container}")
+        found = known.get(attribute)
+        selected = object_type.attributes.setdefault(
+            attribute,
+            SelectedAttribute(type=found.type if found else AttributeType.STRING),
+        )
+        selected.scim = scim
+        if scim:
+            selected.multi_valued = False  # a mapped attribute is treated as single value
+        if scim == "active":
+            selected.type = AttributeType.BOOLEAN
+    for names, multi in ((answers.multi_valued, True), (answers.single_value, False)):
+        for attribute in names:
+            found = known.get(attribute)
+            if known and found is None and attribute not in object_type.attributes:
+                raise AnswerError(f"{type_name}: {attribute!r} is not an attribute of {answers.container}")
+            default = SelectedAttribute(type=found.type if found else AttributeType.STRING)
+            object_type.attributes.setdefault(attribute, default).multi_valued = multi
+    for attribute in answers.drop:
+        object_type.attributes.pop(attribute, None)
+    if answers.anchor:
+        object_type.anchor = answers.anchor
+        object_type.attributes.setdefault(answers.anchor, SelectedAttribute())
+    if answers.anchor_generate:
+        try:
+            object_type.anchor_generate = AnchorGeneration(answers.anchor_generate)
+        except ValueError:
+            raise AnswerError(f"anchor_generate {answers.anchor_generate!r}: use uuid, target or none") from None
+    if answers.dn is not None:
+        object_type.dn = answers.dn or None
+    if answers.disable:
+        object_type.disable = parse_deprovision(answers.disable)
+    if answers.delete:
+        object_type.delete = parse_deprovision(answers.delete)
+    draft.object_types[type_name] = object_type
+    return object_type

@@ -1,0 +1,162 @@
+"""The wizard's pages, in the ECMA host's order, and what makes each one valid.
+
+Each step owns the field paths of the connector file it edits; `issues_for(step, draft, home)` validates the
+whole draft with the same rules as the connector store (`config.validation.validate_connector`) and keeps the
+issues of that step's paths, plus the wizard's own rules (a new name must be free, at least one object type,
+each SCIM path mapped once). `full_issues` is every issue: a draft with any cannot be saved.
+
+`preview_schemas` renders the `/Schemas` documents the draft would serve, for the Select Attributes page. This
+module does not touch the target (see `wizard.discovery`) and writes nothing (see `wizard.save`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ecmahost.config.errors import ConfigFileError, Issue
+from ecmahost.config.model import ConnectorConfig
+from ecmahost.config.store import ConnectorStore
+from ecmahost.config.validation import validate_connector
+from ecmahost.home import Home
+from ecmahost.scim.discovery import schema_documents
+from ecmahost.scim.mapping import MappingError, ObjectMapping
+from ecmahost.wizard.draft import ConnectorDraft
+
+
+class Step(StrEnum):
+    PROPERTIES = "properties"
+    CONNECTIVITY = "connectivity"
+    SCHEMA = "schema"
+    OBJECT_TYPES = "object-types"
+    ATTRIBUTES = "attributes"
+    DEPROVISIONING = "deprovisioning"
+    REVIEW = "review"
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+    def next(self) -> Step | None:
+        order = list(Step)
+        index = order.index(self)
+        return order[index + 1] if index + 1 < len(order) else None
+
+
+_TITLES = {
+    Step.PROPERTIES: "Properties",
+    Step.CONNECTIVITY: "Connectivity",
+    Step.SCHEMA: "Schema",
+    Step.OBJECT_TYPES: "Object types",
+    Step.ATTRIBUTES: "Select Attributes",
+    Step.DEPROVISIONING: "Deprovisioning",
+    Step.REVIEW: "Review and save",
+}
+
+_OBJECT_TYPE_PART = {"attributes": Step.ATTRIBUTES, "deprovisioning": Step.DEPROVISIONING}
+
+
+def step_of(path: str) -> Step:
+    """The page that edits a field path of the connector file."""
+    parts = path.split(".")
+    if parts[0] == "connection":
+        return Step.CONNECTIVITY
+    if parts[0] == "object_types":
+        if len(parts) < 3:
+            return Step.SCHEMA
+        return _OBJECT_TYPE_PART.get(parts[2], Step.OBJECT_TYPES)
+    return Step.PROPERTIES
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    config: ConnectorConfig | None
+    issues: list[Issue]
+
+
+def validate_draft(draft: ConnectorDraft, home: Home) -> Validated:
+    """The draft checked as a connector file would be, plus the wizard's own rules."""
+    issues = list(_wizard_issues(draft, home))
+    config = None
+    try:
+        config = validate_connector(
+            draft.to_file_dict(), file="<wizard>", home=home, expected_name=None, require_env=False
+        )
+    except ConfigFileError as exc:
+        issues.extend(exc.issues)
+    if config is not None:
+        issues.extend(_mapping_issues(config))
+    return Validated(config, issues)
+
+
+def issues_for(step: Step, draft: ConnectorDraft, home: Home) -> list[Issue]:
+    """The problems the admin can fix on `step`'s page (the review page shows them all)."""
+    found = validate_draft(draft, home).issues
+    if step is Step.REVIEW:
+        return found
+    return [issue for issue in found if step_of(issue.path) is step]
+
+
+def full_issues(draft: ConnectorDraft, home: Home) -> list[Issue]:
+    return validate_draft(draft, home).issues
+
+
+def preview_schemas(draft: ConnectorDraft, home: Home, base_url: str = "") -> list[dict[str, Any]]:
+    """The `/Schemas` documents the saved connector would serve; [] while the draft is not valid yet."""
+    config = validate_draft(draft, home).config
+    if config is None:
+        return []
+    documents: list[dict[str, Any]] = []
+    for name, object_type in config.object_types.items():
+        try:
+            mapping = ObjectMapping(name, object_type, has_members=_has_members(object_type.target))
+        except MappingError:
+            continue
+        documents.extend(schema_documents(mapping, base_url))
+    return documents
+
+
+def _has_members(target: Any) -> bool:
+    return getattr(target, "members", None) is not None or getattr(target, "member_attribute", None) is not None
+
+
+def _wizard_issues(draft: ConnectorDraft, home: Home) -> list[Issue]:
+    issues = []
+    if not draft.existing and draft.name and _name_taken(draft.name, home):
+        issues.append(Issue("name", f"a connector named {draft.name!r} exists already", fix="pick another name"))
+    if not draft.object_types:
+        issues.append(
+            Issue("object_types", "no object type chosen", fix="pick the table or object class of User or Group")
+        )
+    for type_name, object_type in draft.object_types.items():
+        seen: dict[str, str] = {}
+        for attribute, selected in object_type.attributes.items():
+            if selected.scim and selected.scim in seen:
+                issues.append(
+                    Issue(
+                        f"object_types.{type_name}.attributes.{attribute}",
+                        f"{selected.scim} is already mapped to {seen[selected.scim]}",
+                        fix="map each SCIM attribute once",
+                    )
+                )
+            elif selected.scim:
+                seen[selected.scim] = attribute
+    return issues
+
+
+def _name_taken(name: str, home: Home) -> bool:
+    try:
+        return ConnectorStore(home).exists(name)
+    except Exception:  # an invalid name is reported by the model's own rule
+        return False
+
+
+def _mapping_issues(config: ConnectorConfig) -> list[Issue]:
+    issues = []
+    for name, object_type in config.object_types.items():
+        try:
+            ObjectMapping(name, object_type, has_members=_has_members(object_type.target))
+        except MappingError as exc:
+            issues.append(Issue(f"object_types.{name}.attributes", str(exc)))
+    return issues
