@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ecmahost.cli import connector_new, discover
+from ecmahost.cli import connector_new, connector_types, discover
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stderr, stdout, warn
 from ecmahost.config import secrets, yaml_io
 from ecmahost.config.store import ConnectorStore
@@ -23,6 +23,7 @@ from ecmahost.config.tokens import generate_token, validate_token
 from ecmahost.home import write_private
 
 app = typer.Typer(help="Manage connectors: one SCIM endpoint per connector.", no_args_is_help=True)
+app.command("types")(connector_types.types_command)
 
 NameArgument = Annotated[str, typer.Argument(help="Connector name (case-sensitive, as in the URL).")]
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ecmahost import __version__
-from ecmahost.cli import cert, connector, demo, serve
+from ecmahost.cli import admin, cert, connector, demo, log_level, logs, serve, service, status, troubleshoot
 
 app = typer.Typer(
     name="ecmahost",
@@ -42,3 +42,10 @@ app.add_typer(cert.app, name="cert")
 # Commands owned by other modules: one line each.
 app.command("serve")(serve.serve_command)
 app.command("demo")(demo.demo_command)
+app.add_typer(admin.app, name="admin")
+app.command("logs")(logs.logs_command)
+app.command("log-level")(log_level.log_level_command)
+app.command("status")(status.status_command)
+app.command("test-connection")(troubleshoot.connection_test_command)
+app.command("collect-troubleshooting-info")(troubleshoot.collect_troubleshooting_info_command)
+app.add_typer(service.app, name="service")
