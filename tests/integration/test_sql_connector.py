@@ -28,7 +28,7 @@ DEMO_NAMES = ContractNames(
     email="Email",
     group_name="DisplayName",
     boolean="Active",
-    complex="phoneNumbers",
+    complex="PhoneNumbers",
 )
 
 
@@ -165,7 +165,7 @@ async def test_complex_attribute_without_child_table_is_a_configuration_error(sq
     broken = user.model_copy(update={"target": target})
     connector = SqlConnector(config.model_copy(update={"object_types": {"User": broken}}), home=tmp_path)
     try:
-        with pytest.raises(ConfigurationError, match="phoneNumbers"):
+        with pytest.raises(ConfigurationError, match="PhoneNumbers"):
             await connector.check()
     finally:
         await connector.close()
@@ -225,3 +225,19 @@ async def test_case_insensitive_eq_uses_the_lower_index_on_postgres(postgres_dem
 
 def _set(**values: object) -> Change:
     return Change(set=dict(values))
+
+
+@pytest.mark.anyio
+@pytest.mark.postgres
+async def test_pool_status_reports_connections_for_metrics(postgres_url: str, tmp_path: Path) -> None:
+    await create_demo_tables(postgres_url, tmp_path)
+    connector = SqlConnector(demo_connector_config("pool", postgres_url), home=tmp_path)
+    await connector.open()
+    try:
+        await connector.search("User", SearchQuery(limit=1))
+        status = connector.pool_status()
+        assert status["size"] >= 1
+        assert status["checked_out"] == 0, "connections go back to the pool after each request"
+    finally:
+        await connector.close()
+    assert connector.pool_status() == {}

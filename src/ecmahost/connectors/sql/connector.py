@@ -49,6 +49,15 @@ class SqlConnector(Connector):
         if engine is not None:
             await engine.dispose()
 
+    def pool_status(self) -> dict[str, int]:
+        """Connection pool usage for `/metrics` (empty before the first request opens the engine)."""
+        if self._engine is None:
+            return {}
+        pool: Any = self._engine.pool
+        if not hasattr(pool, "checkedout"):
+            return {}
+        return {"size": pool.size(), "checked_out": pool.checkedout(), "overflow": max(0, pool.overflow())}
+
     def has_members(self, object_type: str) -> bool:
         spec = self.config.object_types.get(object_type)  # type: ignore[call-overload]
         return spec is not None and target_of(object_type, spec).members is not None
