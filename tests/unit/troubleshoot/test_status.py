@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from ecmahost.config.store import ConnectorStore
@@ -39,10 +40,19 @@ def test_a_stale_pid_file_means_not_running(tmp_path) -> None:
     assert host_status(home).running is False
 
 
+def _wait_until_exec(pid: int) -> None:
+    """Between fork and exec, /proc shows the parent's command line (pytest's), not the child's."""
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and cmdline.exists() and b"ecmahost" not in cmdline.read_bytes():
+        time.sleep(0.01)
+
+
 def test_a_running_host_reports_what_its_state_file_says(tmp_path) -> None:
     home = _home(tmp_path)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "ecmahost"])
     try:
+        _wait_until_exec(sleeper.pid)
         write_pid(home, sleeper.pid)
         write_state(
             home,
