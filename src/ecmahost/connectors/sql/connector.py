@@ -8,11 +8,13 @@ database errors at this edge. Statements are built in `reads`, `writes` and `com
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import literal, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ecmahost.config.model import ConnectorConfig
 from ecmahost.connectors.base import Connector, DiscoveredSchema
@@ -26,6 +28,8 @@ from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 from ecmahost.connectors.sql.tables import ObjectTables, reflect_object_types, target_of
 from ecmahost.connectors.sql.values import anchor_to_db
 
+T = TypeVar("T")
+
 
 class SqlConnector(Connector):
     type_name = "sql"
@@ -37,15 +41,15 @@ class SqlConnector(Connector):
         super().__init__(config, home=home)
         self.connection = _connection_settings(config)
         self._engine: AsyncEngine | None = None
+        self._reader: AsyncEngine | None = None
         self._tables: dict[str, ObjectTables] | None = None
         self._reflecting = asyncio.Lock()
 
     async def open(self) -> None:
-        if self._engine is None:
-            self._engine = create_engine(self.connection, home=self.home)
+        self._require_engine()
 
     async def close(self) -> None:
-        engine, self._engine, self._tables = self._engine, None, None
+        engine, self._engine, self._reader, self._tables = self._engine, None, None, None
         if engine is not None:
             await engine.dispose()
 
@@ -83,15 +87,13 @@ class SqlConnector(Connector):
     async def search(self, object_type: str, query: SearchQuery) -> SearchResult:
         async with self._guard(object_type):
             tables = await self._object_tables(object_type)
-            async with self._require_engine().connect() as conn:
-                return await reads.search(conn, tables, query)
+            return await self._read(lambda conn: reads.search(conn, tables, query))
 
     async def get(self, object_type: str, anchor: str, attributes: frozenset[str] | None = None) -> Record:
         async with self._guard(object_type):
             tables = await self._object_tables(object_type)
             value = _anchor(tables, anchor)
-            async with self._require_engine().connect() as conn:
-                record = await reads.get_record(conn, tables, value, attributes)
+            record = await self._read(lambda conn: reads.get_record(conn, tables, value, attributes))
         if record is None:
             raise ObjectNotFound(f"{object_type} {anchor} not found")
         return record
@@ -133,7 +135,25 @@ class SqlConnector(Connector):
     def _require_engine(self) -> AsyncEngine:
         if self._engine is None:
             self._engine = create_engine(self.connection, home=self.home)
+            # Reads run in autocommit: no BEGIN/ROLLBACK round trips. At READ COMMITTED (the default of
+            # PostgreSQL; MariaDB's REPEATABLE READ only matters inside a transaction) each statement sees the
+            # latest committed data either way.
+            self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         return self._engine
+
+    async def _read(self, statements: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run read-only `statements`, once more on a fresh connection if the pooled one was dead (the database
+        restarted): a read is safe to repeat, and the first failure has already invalidated the stale pool."""
+        self._require_engine()
+        assert self._reader is not None
+        for attempt in (1, 2):
+            try:
+                async with self._reader.connect() as conn:
+                    return await statements(conn)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _reflected(self) -> dict[str, ObjectTables]:
         if self._tables is None:

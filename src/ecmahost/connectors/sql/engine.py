@@ -56,10 +56,12 @@ def _sqlite_path(url: URL, home: Path) -> URL:
 
 
 def create_engine(connection: SqlConnection, *, home: Path) -> AsyncEngine:
-    """An engine with `pool_pre_ping` (a restarted database heals without a host restart) and bounded waits."""
+    """An engine with bounded waits. A restarted database heals without a host restart: SQLAlchemy invalidates
+    the whole pool when a connection turns out dead, and the connector retries reads once (or, with
+    `pre_ping: true`, every connection is tested before use)."""
     url = async_url(connection.url, home=home, password=connection.password)
     backend = url.get_backend_name()
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": connection.pre_ping}
     if not (backend == "sqlite" and url.database in (None, "", ":memory:")):
         options |= {"pool_size": connection.pool_size, "pool_timeout": connection.pool_timeout_seconds}
     options["connect_args"] = _connect_args(url.get_driver_name(), connection.connect_timeout_seconds)
