@@ -88,6 +88,13 @@ class MetricsSettings(_Section):
     """when set, `/metrics` needs `Authorization: Bearer <token>` (set with `ecmahost service metrics-token`)"""
 
 
+class AuthLimitSettings(_Section):
+    """Failed token checks allowed per client address within `window_seconds`; beyond, the client gets 429."""
+
+    max_failures: int = Field(default=10, ge=1)
+    window_seconds: float = Field(default=60.0, gt=0)
+
+
 class HostSettings(_Section):
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     bind: str = "0.0.0.0"  # noqa: S104 - the host serves the provisioning agent on another machine
@@ -96,6 +103,7 @@ class HostSettings(_Section):
     log_file: LogFileSettings = LogFileSettings()
     log_format: LogFormat = LogFormat.TEXT
     metrics: MetricsSettings = MetricsSettings()
+    auth_limit: AuthLimitSettings = AuthLimitSettings()
 
     def certificate_paths(self, home: Home) -> tuple[Path, Path]:
         """The certificate and key to serve with: the configured ones (relative to the home) or the generated

@@ -170,6 +170,12 @@ class LimitsConfig(Strict):
     max_filter_length: int = Field(default=10_000, ge=16)
     max_members_per_patch: int = Field(default=10_000, ge=1)
     target_timeout_seconds: float = Field(default=30.0, gt=0)
+    """one call to the target; past it, 503 with Retry-After"""
+    request_timeout_seconds: float = Field(default=55.0, gt=0)
+    """one whole request (Entra gives up after about 60 s); past it, 503 with Retry-After"""
+    max_concurrent_requests: int = Field(default=64, ge=1)
+    """requests of this connector in flight at once; more wait up to `queue_timeout_seconds`, then 429"""
+    queue_timeout_seconds: float = Field(default=5.0, ge=0)
 
 
 class ConnectorConfig(Strict):

@@ -30,6 +30,7 @@ from starlette.routing import Route
 from ecmahost import errors
 from ecmahost.home import Home
 from ecmahost.http.auth import authenticate, metrics_token_accepted
+from ecmahost.http.limits import ConcurrencyLimiter, FailedAuthLimiter
 from ecmahost.http.responses import ScimResponse, error_response, no_content
 from ecmahost.observability.log_setup import request_context
 from ecmahost.observability.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -165,13 +166,39 @@ def _cause(exc: BaseException) -> str:
     return type(exc.__cause__ or exc).__name__
 
 
+class RequestGuards:
+    """What every SCIM request passes before its handler: the failed-token limit per client, the token of the
+    connector, and the connector's concurrency limit."""
+
+    def __init__(self, settings: HostSettings) -> None:
+        limit = settings.auth_limit
+        self.failed_auth = FailedAuthLimiter(limit.max_failures, limit.window_seconds)
+        self.concurrency = ConcurrencyLimiter()
+
+    def authenticate(self, request: Request, item: ConnectorRuntime) -> None:
+        client = request.client.host if request.client else "?"
+        wait = self.failed_auth.retry_after(client)
+        if wait is not None:
+            raise errors.TooManyRequests(
+                f"too many failed token checks from {client}; try again in {wait} s", retry_after=wait
+            )
+        try:
+            authenticate(request, item)
+        except errors.Unauthorized:
+            self.failed_auth.failed(client)
+            raise
+
+
 class ScimEndpoint:
     """Wraps one handler with connector look-up, authentication, error rendering and the request record."""
 
-    def __init__(self, runtime: HostRuntime, handler: Handler, observer: RequestObserver) -> None:
+    def __init__(
+        self, runtime: HostRuntime, handler: Handler, observer: RequestObserver, guards: RequestGuards
+    ) -> None:
         self.runtime = runtime
         self.handler = handler
         self.observer = observer
+        self.guards = guards
         self.operation = OPERATIONS.get(handler, handler.__name__)
 
     async def handle(self, request: Request) -> Response:
@@ -201,8 +228,18 @@ class ScimEndpoint:
         try:
             if item is None:
                 raise errors.NotFound(f"no connector named {name!r} (names are case-sensitive)")
-            authenticate(request, item)
-            response = await self.handler(request, item, _base_url(request, name))
+            self.guards.authenticate(request, item)
+            limits = item.config.limits
+            async with self.guards.concurrency.slot(name, limits.max_concurrent_requests, limits.queue_timeout_seconds):
+                try:
+                    async with asyncio.timeout(limits.request_timeout_seconds):
+                        response = await self.handler(request, item, _base_url(request, name))
+                except TimeoutError:
+                    raise errors.TargetUnavailable(
+                        f"the request took longer than {limits.request_timeout_seconds:g} s "
+                        "(limits.request_timeout_seconds); nothing was committed past that point",
+                        retry_after=30,
+                    ) from None
         except errors.ScimError as exc:
             if exc.status >= 500 and item is not None:
                 self.observer.failed(
@@ -249,8 +286,10 @@ def create_app(
     metrics = Metrics(lambda: runtime.connectors) if settings.metrics.enabled else None
     observer = RequestObserver(metrics, runtime.recent_errors)
 
+    guards = RequestGuards(settings)
+
     def route(path: str, handler: Handler, methods: list[str]) -> Route:
-        endpoint = ScimEndpoint(runtime, handler, observer).handle
+        endpoint = ScimEndpoint(runtime, handler, observer, guards).handle
         return Route(f"/ecma2host_{{connector}}/scim{path}", endpoint, methods=methods)
 
     routes = [
