@@ -174,3 +174,28 @@ def test_if_match_guards_writes_against_a_stale_version(scim: httpx.Client) -> N
     error_of(scim.patch(f"/Users/{user['id']}", json=body, headers={"If-Match": etag}), 412)
     error_of(scim.delete(f"/Users/{user['id']}", headers={"If-Match": etag}), 412)
     assert scim.delete(f"/Users/{user['id']}", headers={"If-Match": first.headers["etag"]}).status_code == 204
+
+
+@pytest.mark.parametrize("cipher", ["AES128-SHA", "AES256-SHA256", "DES-CBC3-SHA", "ECDHE-RSA-AES128-SHA"])
+def test_weak_tls_1_2_ciphers_are_refused(host: RunningHost, cipher: str) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.set_ciphers(cipher)
+    except ssl.SSLError:
+        pytest.skip(f"this OpenSSL cannot offer {cipher}")
+    with socket.create_connection(("127.0.0.1", host.port), timeout=5) as raw, pytest.raises(ssl.SSLError):
+        context.wrap_socket(raw, server_hostname="localhost")
+
+
+def test_a_strong_tls_1_2_cipher_is_accepted(host: RunningHost) -> None:
+    context = ssl.create_default_context(cafile=str(host.cert))
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    context.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256")
+    with (
+        socket.create_connection(("127.0.0.1", host.port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        assert tls.version() == "TLSv1.2"
