@@ -31,7 +31,7 @@ ROOT_PASSWORD = "slapd-test-secret"
 PEOPLE = f"ou=People,{BASE_DN}"
 GROUPS = f"ou=Groups,{BASE_DN}"
 
-CONFIG = """\
+CONFIG_GLOBAL = """\
 include {schemas}/core.schema
 include {schemas}/cosine.schema
 include {schemas}/inetorgperson.schema
@@ -40,6 +40,8 @@ pidfile {home}/slapd.pid
 modulepath {modules}
 moduleload back_mdb
 sortvals member uniqueMember
+"""
+CONFIG_DATABASES = """\
 database mdb
 maxsize 1073741824
 suffix "{base}"
@@ -78,10 +80,17 @@ class Slapd:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         (home / "data").mkdir(parents=True, exist_ok=True)
-        config = CONFIG.format(
-            schemas=SCHEMA_DIR, home=home, modules=MODULE_DIR, base=BASE_DN, root=ROOT_DN, password=ROOT_PASSWORD
-        )
-        (home / "slapd.conf").write_text(config)
+        (home / "slapd.conf").write_text(self.global_config() + self.database_config())
+
+    def global_config(self) -> str:
+        """Directives before the first `database` (a subclass adds TLS settings here)."""
+        return CONFIG_GLOBAL.format(schemas=SCHEMA_DIR, home=self.home, modules=MODULE_DIR)
+
+    def database_config(self) -> str:
+        return CONFIG_DATABASES.format(home=self.home, base=BASE_DN, root=ROOT_DN, password=ROOT_PASSWORD)
+
+    def listen_urls(self) -> list[str]:
+        return [f"ldap://127.0.0.1:{self.port}/"]
 
     @property
     def url(self) -> str:
@@ -90,7 +99,7 @@ class Slapd:
     def start(self) -> None:
         log = (self.home / "slapd.log").open("ab")
         self.process = subprocess.Popen(
-            [SLAPD, "-d", "0", "-f", str(self.home / "slapd.conf"), "-h", f"ldap://127.0.0.1:{self.port}/"],
+            [SLAPD, "-d", "0", "-f", str(self.home / "slapd.conf"), "-h", " ".join(self.listen_urls())],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

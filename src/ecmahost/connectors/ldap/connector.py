@@ -3,17 +3,19 @@ other LDAP v3 directories.
 
 It owns the connection pool (`pool`), resolves each object type once (`spec`), and runs every operation as one
 blocking unit of work in a worker thread: find the entry by its anchor, translate member anchors, then read or
-write (`reads`, `writes`, `members`). Errors are translated at the pool's edge. It never sees SCIM.
+write (`reads`, `writes`, `members`; `references` for DN-valued attributes). Errors are translated at the
+pool's edge. It never sees SCIM.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ecmahost.config.model import ConnectorConfig
 from ecmahost.connectors.base import Connector, DiscoveredSchema
 from ecmahost.connectors.errors import ConfigurationError
-from ecmahost.connectors.ldap import members, reads, writes
+from ecmahost.connectors.ldap import members, reads, references, writes
 from ecmahost.connectors.ldap.directory import Directory, find
 from ecmahost.connectors.ldap.discovery import discover
 from ecmahost.connectors.ldap.models import LdapConnection, LdapObjectType
@@ -76,7 +78,8 @@ class LdapConnector(Connector):
 
         def work(session: Session) -> Record:
             values = members.require_values(session, self.directory, spec, record.get(MEMBERS) or [])
-            dn = writes.add(session, self.directory, spec, record, values)
+            translated = references.to_dns(session, self.directory, spec, record) if spec.references else record
+            dn = writes.add(session, self.directory, spec, translated, values)
             return reads.read_dn(session, self.directory, spec, dn, wanted)
 
         return await self.pool.run(work, f"create {object_type}")
@@ -90,7 +93,11 @@ class LdapConnector(Connector):
             dn = find(session, spec, anchor, []).dn
             added = members.require_values(session, self.directory, spec, change.add_members)
             removed = list(members.values_for(session, self.directory, spec, change.remove_members).values())
-            writes.modify(session, self.directory, spec, dn, change, added, removed)
+            if spec.references:
+                translated = replace(change, set=references.to_dns(session, self.directory, spec, change.set))
+                writes.modify(session, self.directory, spec, dn, translated, added, removed)
+            else:
+                writes.modify(session, self.directory, spec, dn, change, added, removed)
 
         await self.pool.run(work, f"update {object_type} {anchor}")
 

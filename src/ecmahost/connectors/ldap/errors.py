@@ -9,6 +9,9 @@
     busy, unavailable, time limit, socket errors,   -> TargetUnavailable (the connection is dropped and a new one
       timeouts, TLS handshake failures                 is made on the next request)
 
+Certificate failures (untrusted, expired, wrong host name, pin mismatch) are explained first by `trust.explain`,
+as ConfigurationError with the fix.
+
 Messages carry the server's diagnostic text and the operation, never the bind password (ldap3 never puts it in
 an exception).
 """

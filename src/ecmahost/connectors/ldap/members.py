@@ -90,14 +90,15 @@ def anchors_for(session: Session, directory: Directory, group: ObjectSpec, value
         if reference != DN_ATTRIBUTE:
             by_key.update(_by_attribute(session, spec, reference, values))
         elif len(values) <= SMALL:
-            by_key.update(_by_base_reads(session, spec, values))
+            by_key.update(anchors_by_base_reads(session, spec, values))
         else:
             by_key.update(_by_scan(session, spec))
     key = (lambda v: dns.normalize(v)) if reference == DN_ATTRIBUTE else (lambda v: v.lower())
     return [by_key[key(v)] for v in values if key(v) in by_key]
 
 
-def _by_base_reads(session: Session, spec: ObjectSpec, values: Sequence[str]) -> dict[str, str]:
+def anchors_by_base_reads(session: Session, spec: ObjectSpec, values: Sequence[str]) -> dict[str, str]:
+    """normalized DN -> anchor, for the DNs in `values` that are entries of `spec` (one base read each)."""
     found = {}
     for value in values:
         if not dns.is_under(value, spec.target.base_dn):

@@ -11,6 +11,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
+from cryptography import x509
 from ldap3.core.exceptions import LDAPInvalidDnError
 from ldap3.utils.dn import parse_dn
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -35,8 +36,9 @@ class LdapConnection(_Strict):
     """How to reach and bind to the directory.
 
     `password` comes resolved from the config layer (`${env:X}` or an encrypted secret) and is never logged.
-    `trust_certificate` is either a PEM certificate (trusted as a CA: put the server's self-signed certificate
-    here) or a SHA-256 fingerprint `sha256:AB:CD:...` of the server certificate (pinning, no CA check).
+    `trust_certificate` is PEM text or a SHA-256 fingerprint `sha256:AB:CD:...`: a CA or a self-signed
+    certificate is trusted as a CA; a server certificate a CA issued, or a fingerprint, is pinned (the server must
+    present exactly it; no CA, date or name check). See `trust`.
     """
 
     host: str
@@ -71,7 +73,13 @@ class LdapConnection(_Strict):
         if value is None:
             return None
         text = value.strip()
-        if "-----BEGIN CERTIFICATE-----" in text or _FINGERPRINT.match(text):
+        if "-----BEGIN CERTIFICATE-----" in text:
+            try:
+                x509.load_pem_x509_certificates(text.encode("ascii"))
+            except ValueError as exc:
+                raise ValueError(f"the PEM certificate cannot be read ({exc}); paste it whole, BEGIN to END") from None
+            return text
+        if _FINGERPRINT.match(text):
             return text
         raise ValueError(
             "expected a PEM certificate (-----BEGIN CERTIFICATE----- ...) or a SHA-256 fingerprint "

@@ -1,7 +1,7 @@
 """A small pool of bound ldap3 connections, and the bridge from the async connector to ldap3's blocking calls.
 
 `LdapPool.run(work)` runs `work(session)` in a worker thread with a connection of its own: taken from the idle
-ones or opened (TCP, StartTLS or LDAPS, certificate check or pinning, simple bind). Every ldap3 error is
+ones or opened (TCP, StartTLS or LDAPS with the certificate checks of `trust`, simple bind). Every ldap3 error is
 translated at this edge (`errors.translate`); a connection that failed at the socket level is dropped, and a
 stale idle one (the server restarted) is replaced and the work retried once when nothing had been sent on it
 yet. So a directory that comes back heals the connector without a host restart.
@@ -12,10 +12,8 @@ finishes or fails on its own and still returns its connection. The pool does not
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
-import ssl
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -23,10 +21,11 @@ from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import anyio.to_thread
-from ldap3 import ANONYMOUS, BASE, NONE, SIMPLE, SYNC, Connection, Server, Tls
+from ldap3 import ANONYMOUS, BASE, NONE, SIMPLE, SYNC, Connection, Server
 from ldap3.core import exceptions as ldap_exc
 
-from ecmahost.connectors.errors import ConfigurationError, ConnectorError, TargetUnavailable
+from ecmahost.connectors.errors import ConnectorError, TargetUnavailable
+from ecmahost.connectors.ldap import trust
 from ecmahost.connectors.ldap.errors import is_communication_error, translate
 from ecmahost.connectors.ldap.models import LdapConnection, Security
 from ecmahost.connectors.ldap.session import Counters, ServerFeatures, Session
@@ -126,7 +125,7 @@ class LdapPool:
             settings.host,
             port=settings.effective_port,
             use_ssl=settings.security is Security.LDAPS,
-            tls=self._tls(),
+            tls=trust.client_tls(settings, self.home),
             get_info=NONE,
             connect_timeout=min(settings.connect_timeout_seconds, settings.timeout_seconds),
         )
@@ -144,10 +143,7 @@ class LdapPool:
             check_names=False,
         )
         try:
-            conn.open()
-            if settings.security is Security.STARTTLS:
-                conn.start_tls()
-            self._check_pin(conn)
+            self._secure(conn)
             conn.bind()
             if self._features is None:
                 self._features = _read_features(conn)
@@ -156,33 +152,18 @@ class LdapPool:
             raise
         return conn
 
-    def _tls(self) -> Tls | None:
-        settings = self.settings
-        if settings.security is Security.NONE:
-            return None
-        trust = settings.trust_certificate
-        if trust is not None and "BEGIN CERTIFICATE" not in trust:
-            return Tls(validate=ssl.CERT_NONE, version=ssl.PROTOCOL_TLS_CLIENT)  # pinned by fingerprint below
-        if trust is not None:
-            return Tls(validate=ssl.CERT_REQUIRED, ca_certs_data=trust, version=ssl.PROTOCOL_TLS_CLIENT)
-        if settings.ca_file is not None:
-            path = settings.ca_file if settings.ca_file.is_absolute() else self.home / settings.ca_file
-            if not path.is_file():
-                raise ConfigurationError(f"connection.ca_file: {path} does not exist")
-            return Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(path), version=ssl.PROTOCOL_TLS_CLIENT)
-        return Tls(validate=ssl.CERT_REQUIRED, version=ssl.PROTOCOL_TLS_CLIENT)
-
-    def _check_pin(self, conn: Connection) -> None:
-        trust = self.settings.trust_certificate
-        if trust is None or "BEGIN CERTIFICATE" in trust:
-            return
-        wanted = trust.lower().removeprefix("sha256:").replace(":", "")
-        peer = conn.socket.getpeercert(binary_form=True) if isinstance(conn.socket, ssl.SSLSocket) else None
-        found = hashlib.sha256(peer).hexdigest() if peer else "none"
-        if found != wanted:
-            raise ConfigurationError(
-                f"the directory's certificate (sha256 {found}) is not the one in connection.trust_certificate"
-            )
+    def _secure(self, conn: Connection) -> None:
+        """Open the socket (the LDAPS handshake), StartTLS, and the pinned-certificate check: before any bind."""
+        try:
+            conn.open()
+            if self.settings.security is Security.STARTTLS:
+                conn.start_tls()
+        except Exception as exc:
+            explained = trust.explain(exc, self.settings, self.home)
+            if explained is None:
+                raise
+            raise explained from exc
+        trust.check_pinned(conn, self.settings)
 
     def _address(self) -> str:
         return f"{self.settings.host}:{self.settings.effective_port}"

@@ -18,7 +18,7 @@ from typing import Any
 
 from ecmahost.config.model import AttributeType
 from ecmahost.connectors.errors import ConfigurationError, ObjectNotFound
-from ecmahost.connectors.ldap import members
+from ecmahost.connectors.ldap import members, references
 from ecmahost.connectors.ldap.directory import Directory, anchor_attributes, anchor_of, classes_filter, find, find_many
 from ecmahost.connectors.ldap.filter import MATCH_NONE, compile_filter, member_anchors
 from ecmahost.connectors.ldap.session import Entry, Session
@@ -61,17 +61,20 @@ def record_of(spec: ObjectSpec, entry: Entry, wanted: frozenset[str] | None) -> 
     return record
 
 
-def with_member_anchors(session: Session, directory: Directory, spec: ObjectSpec, records: list[Record]) -> None:
+def with_anchors(session: Session, directory: Directory, spec: ObjectSpec, records: list[Record]) -> None:
+    """Member values and reference DNs in `records` become anchors."""
     for record in records:
         if MEMBERS in record:
             record[MEMBERS] = members.anchors_for(session, directory, spec, record[MEMBERS])
+    if spec.references:
+        references.to_anchors(session, directory, spec, records)
 
 
 def get(session: Session, directory: Directory, spec: ObjectSpec, anchor: str, wanted: frozenset[str] | None) -> Record:
     entry = find(session, spec, anchor, requested(spec, wanted))
     record = record_of(spec, entry, wanted)
     assert record is not None  # found by its anchor
-    with_member_anchors(session, directory, spec, [record])
+    with_anchors(session, directory, spec, [record])
     return record
 
 
@@ -81,7 +84,7 @@ def read_dn(session: Session, directory: Directory, spec: ObjectSpec, dn: str, w
     record = record_of(spec, entry, wanted) if entry is not None else None
     if record is None:
         raise ObjectNotFound(f"{spec.object_type} {dn} has no anchor {spec.anchor!r} (or vanished)")
-    with_member_anchors(session, directory, spec, [record])
+    with_anchors(session, directory, spec, [record])
     return record
 
 
@@ -112,9 +115,10 @@ def search(session: Session, directory: Directory, spec: ObjectSpec, query: Sear
 def _filter(session: Session, directory: Directory, spec: ObjectSpec, query: SearchQuery) -> str | None:
     if query.filter is None:
         return classes_filter(spec)
-    anchors = sorted(member_anchors(query.filter))
+    filter_ = references.filter_with_dns(session, directory, spec, query.filter) if spec.references else query.filter
+    anchors = sorted(member_anchors(filter_))
     values = members.values_for(session, directory, spec, anchors) if anchors and spec.is_group else {}
-    compiled = compile_filter(query.filter, directory.scope(spec, session.features, values))
+    compiled = compile_filter(filter_, directory.scope(spec, session.features, values))
     return None if compiled == MATCH_NONE else classes_filter(spec, compiled)
 
 
@@ -142,5 +146,5 @@ def _read_page(
         return []
     entries = find_many(session, spec, page, requested(spec, wanted))
     records = [r for r in (record_of(spec, entries[a], wanted) for a in page if a in entries) if r is not None]
-    with_member_anchors(session, directory, spec, records)
+    with_anchors(session, directory, spec, records)
     return records

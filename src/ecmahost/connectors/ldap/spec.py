@@ -34,6 +34,8 @@ class ObjectSpec:
     """`-dn-` is a selected attribute"""
     case_exact: frozenset[str] = frozenset()
     """configured attributes sorted case-sensitively"""
+    references: tuple[str, ...] = ()
+    """configured `type: reference` attributes: DNs in the directory, anchors in records (`references`)"""
 
     @property
     def is_group(self) -> bool:
@@ -60,6 +62,10 @@ class ObjectSpec:
 
     def is_multi(self, name: str) -> bool:
         return name.lower() in self.multi
+
+    def is_reference(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(r.lower() == lowered for r in self.references)
 
     def canonical(self, name: str) -> str | None:
         """The configured spelling of an attribute name returned by the server, or None when not configured."""
@@ -106,4 +112,5 @@ def spec_of(name: str, object_type: ObjectTypeConfig) -> ObjectSpec:
         multi=frozenset(a.lower() for a, c in attributes.items() if c.multi_valued),
         exposes_dn=DN_ATTRIBUTE in attributes,
         case_exact=frozenset(a for a, c in attributes.items() if c.case_exact),
+        references=tuple(a for a, t in types.items() if t is AttributeType.REFERENCE and a != anchor),
     )

@@ -1,6 +1,7 @@
 """Write objects: add an entry built from a record and the DN template (creating missing `ou=` parents when
-configured), modify it (rename with modify DN when a value that names it changes), delete it, and keep group
-member values pointing at renamed or deleted entries.
+configured), modify it (renamed or moved by `placement` when a value that places it changes), delete it, and keep
+group member values (DNs, or e.g. uids for memberUid groups) and reference attributes pointing at renamed, moved
+or deleted entries.
 
 Set attributes are written with MODIFY_REPLACE; cleared ones with MODIFY_REPLACE of no values, the RFC 4511 way to
 delete an attribute that is a no-op when it is already absent (MODIFY_DELETE would fail with noSuchAttribute).
@@ -23,7 +24,7 @@ from ldap3.core import exceptions as ldap_exc
 from ecmahost.config.model import AnchorGeneration
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation
 from ecmahost.connectors.ldap import dn as dns
-from ecmahost.connectors.ldap import members
+from ecmahost.connectors.ldap import members, placement, references
 from ecmahost.connectors.ldap.directory import Directory
 from ecmahost.connectors.ldap.session import Session
 from ecmahost.connectors.ldap.spec import ObjectSpec
@@ -32,7 +33,6 @@ from ecmahost.connectors.query import MEMBERS, Change, Record
 
 logger = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-_FIRST_RDN = re.compile(r"^((?:[^,\\]|\\.)*)")
 
 
 def add(session: Session, directory: Directory, spec: ObjectSpec, record: Record, member_values: list[str]) -> str:
@@ -60,7 +60,7 @@ def add(session: Session, directory: Directory, spec: ObjectSpec, record: Record
             raise ConstraintViolation(
                 f"the parent of {dn} does not exist: create it, or set `create_missing_ous: true`"
             ) from None
-        create_parents(session, dn, spec.target.base_dn, directory.settings.base_dns)
+        placement.create_parents(session, dn, spec.target.base_dn, directory.settings.base_dns)
         session.add(dn, attributes)
     return dn
 
@@ -124,30 +124,6 @@ def _ldap_values(spec: ObjectSpec, name: str, value: Any, *, creating: bool) -> 
     return [to_ldap(name, spec.attribute_type(name), v) for v in items]
 
 
-def create_parents(session: Session, dn: str, base: str, bases: list[str]) -> None:
-    """Create the missing `ou=` entries above the entry at `dn`, top-down: the object type's base DN and what is
-    below it, or below one of the connector's `base_dns`."""
-    missing = []
-    for parent in dns.parents(dn):
-        if session.read(parent, []) is not None:
-            break
-        if not dns.is_under(parent, base) and not _inside(parent, bases):
-            raise ConstraintViolation(f"{parent} does not exist and is outside the base DN {base}")
-        missing.append(parent)
-    for parent in reversed(missing):
-        rdn, _ = dns.split(parent)
-        if len(rdn) != 1 or rdn[0][0].lower() != "ou":
-            raise ConstraintViolation(f"{parent} does not exist; only missing ou= entries are created")
-        try:
-            session.add(parent, {"objectClass": ["top", "organizationalUnit"], "ou": [dns.unescape(rdn[0][1])]})
-        except ldap_exc.LDAPEntryAlreadyExistsResult:
-            continue  # created by a concurrent request
-
-
-def _inside(dn: str, bases: list[str]) -> bool:
-    return any(dns.is_under(dn, b) and dns.normalize(dn) != dns.normalize(b) for b in bases)
-
-
 def modify(
     session: Session,
     directory: Directory,
@@ -157,17 +133,14 @@ def modify(
     add_values: list[str],
     remove_values: list[str],
 ) -> None:
-    """Apply `change` to the entry at `dn` (member anchors already translated into values)."""
+    """Apply `change` to the entry at `dn` (member anchors and reference anchors already translated)."""
     assignments = _assignments(spec, change.set)
-    new_dn = _renamed_dn(session, spec, dn, change.set, assignments)
+    new_dn = placement.new_dn(session, spec, dn, change.set)
+    referenced = _member_references(session, directory, dn, change.set)
     if new_dn is not None:
         if spec.anchor == DN_ATTRIBUTE:
             raise ConstraintViolation(f"the DN is the anchor (id) of {spec.object_type}: it cannot change")
-        directory.check_base(new_dn)
-        rdn, parent = dns.split(new_dn)
-        old_parent = dns.split(dn)[1]
-        moved = dns.normalize(parent) != dns.normalize(old_parent)
-        session.modify_dn(dn, dns.rdn_string(rdn), parent if moved else None)
+        placement.move(session, directory, spec, dn, new_dn)
     target = new_dn or dn
     changes = {name: [(MODIFY_REPLACE, values)] for name, values in assignments.items()}
     try:
@@ -182,10 +155,34 @@ def modify(
         )
     except Exception:
         if new_dn is not None:
-            _undo_rename(session, new_dn, dn)
+            placement.undo(session, new_dn, dn)
         raise
     if new_dn is not None:
         members.replace_references(session, directory, dn, new_dn, DN_ATTRIBUTE)
+        references.replace_dn(session, directory, dn, new_dn)
+    for reference, old in referenced.items():
+        new = _first(dns.lookup(change.set, reference))
+        if new != old:
+            members.replace_references(session, directory, old, new, reference)
+
+
+def _member_references(
+    session: Session, directory: Directory, dn: str, values: Mapping[str, Any] | None
+) -> dict[str, str]:
+    """reference attribute -> current value, for the attributes groups name members by (`memberUid` groups:
+    `member_reference: uid`) that `values` change (None: all of them); read before a change or a delete, to fix
+    those groups after it."""
+    touched = sorted({g.target.member_reference for g in directory.groups()} - {DN_ATTRIBUTE})
+    if values is not None:
+        touched = [r for r in touched if any(k.lower() == r.lower() for k in values)]
+    entry = session.read(dn, touched) if touched else None
+    return {r: raw[0].decode("utf-8") for r in touched if entry is not None and (raw := entry.get(r))}
+
+
+def _first(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value in (None, "") else str(value)
 
 
 def _assignments(spec: ObjectSpec, values: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -206,48 +203,11 @@ def _assignments(spec: ObjectSpec, values: Mapping[str, Any]) -> dict[str, list[
     return assignments
 
 
-def _renamed_dn(
-    session: Session, spec: ObjectSpec, dn: str, values: Mapping[str, Any], assignments: Mapping[str, Any]
-) -> str | None:
-    """The entry's new DN when `values` change what names it (`-dn-`, or an attribute of the first RDN or
-    of the template's first RDN), else None."""
-    explicit = values.get(DN_ATTRIBUTE)
-    if explicit:
-        dns.parse(str(explicit))
-        return None if dns.normalize(str(explicit)) == dns.normalize(dn) else str(explicit)
-    _, parent = dns.split(dn)
-    template_rdn = _FIRST_RDN.match(spec.target.dn_template or "")
-    names = _PLACEHOLDER.findall(template_rdn[1]) if template_rdn else []
-    touched = [n for n in names if any(k.lower() == n.lower() for k in values)]
-    if touched:
-        current = session.read(dn, [n for n in names if n not in touched]) if len(touched) < len(names) else None
-        merged: dict[str, Any] = {n: v[0].decode("utf-8") for n in names if current and (v := current.get(n))}
-        merged.update({k: v for k, v in values.items() if k != DN_ATTRIBUTE})
-        assert template_rdn is not None
-        rdn = dns.fill_template(template_rdn[1], merged, spec.types)
-        changed = dns.normalize(rdn) != dns.normalize(dns.rdn_string(dns.split(dn)[0]))
-        return f"{rdn},{parent}" if changed else None
-    rdn = dns.renamed(dn, values, spec.types)
-    return f"{rdn},{parent}" if rdn is not None else None
-
-
-def _undo_rename(session: Session, new_dn: str, old_dn: str) -> None:
-    rdn, parent = dns.split(old_dn)
-    moved = dns.normalize(parent) != dns.normalize(dns.split(new_dn)[1])
-    try:
-        session.modify_dn(new_dn, dns.rdn_string(rdn), parent if moved else None)
-    except (ldap_exc.LDAPException, OSError):
-        logger.warning("could not undo the rename of %s to %s after a failed modify", old_dn, new_dn, exc_info=True)
-
-
 def delete(session: Session, directory: Directory, spec: ObjectSpec, dn: str) -> None:
-    """Delete the entry at `dn`, then remove it from the groups that name it."""
-    references = {g.target.member_reference for g in directory.groups()} - {DN_ATTRIBUTE}
-    values = {}
-    if references:
-        entry = session.read(dn, sorted(references))
-        values = {r: v[0].decode("utf-8") for r in references if entry is not None and (v := entry.get(r))}
+    """Delete the entry at `dn`, then remove it from the groups and reference attributes that name it."""
+    named_by = _member_references(session, directory, dn, None)
     session.delete(dn)
     members.replace_references(session, directory, dn, None, DN_ATTRIBUTE)
-    for reference, value in values.items():
+    references.replace_dn(session, directory, dn, None)
+    for reference, value in named_by.items():
         members.replace_references(session, directory, value, None, reference)
