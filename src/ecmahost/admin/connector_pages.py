@@ -1,6 +1,8 @@
 """The Connectors page (list with status, tenant URL, certificate expiry, last error) and its actions: Export,
-Import, Delete, and Test connection (the same steps as `ecmahost test-connection`: load the file, build the
-connector, open it, `check()`, `discover()`, each shown with its outcome and time).
+Import, Delete, and Test connection: the very steps of `ecmahost test-connection` (`troubleshoot.connection_check`:
+tenant URL, port, TLS handshake, certificate dates/name/trust, connector, token, Entra's dummy-user query,
+`/Schemas`, a read from the target, optionally a write round trip), each shown with ✓/✗ and its fix. The token
+typed there is used for that run only, in the Authorization header, and never stored nor shown.
 
 New and Edit open the wizard (`wizard_pages`). A deletion or an import is applied to the running host when the
 UI runs inside it. Exports redact secrets (the token hash is left out), as `ecmahost connector export` does.
@@ -8,20 +10,27 @@ UI runs inside it. Exports redact secrets (the token hash is left out), as `ecma
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ecmahost.admin.app import redirect, render, state
 from ecmahost.config.errors import ConfigError
 from ecmahost.config.store import ConnectorStore
-from ecmahost.connectors.registry import connector_type
 from ecmahost.reload import apply_connector_change
 from ecmahost.settings import load_settings
 from ecmahost.tls import TlsError, certificate_info
+from ecmahost.troubleshoot.connection_check import (
+    ConnectionTest,
+    default_url,
+    host_certificates,
+    run_connection_test,
+)
+from ecmahost.troubleshoot.steps import Report, StepStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +106,13 @@ async def delete_connector(request: Request) -> Response:
 
 async def import_connector(request: Request) -> Response:
     form = await request.form()
-    upload = form.get("file")
+    try:
+        return await _import(request, form.get("file"), bool(form.get("replace")))
+    finally:
+        await form.close()  # the uploaded file's spooled temporary file
+
+
+async def _import(request: Request, upload: Any, replace: bool) -> Response:
     the_state = state(request)
     if upload is None or isinstance(upload, str):
         return render(
@@ -110,9 +125,7 @@ async def import_connector(request: Request) -> Response:
         )
     text = (await upload.read()).decode("utf-8", errors="replace")
     try:
-        config = ConnectorStore(the_state.home).import_(
-            text, replace=bool(form.get("replace")), source=upload.filename or "<upload>"
-        )
+        config = ConnectorStore(the_state.home).import_(text, replace=replace, source=upload.filename or "<upload>")
     except ConfigError as exc:
         return render(
             request,
@@ -127,66 +140,38 @@ async def import_connector(request: Request) -> Response:
     return redirect(f"/?flash=Imported+connector+{config.name}")
 
 
-@dataclass(slots=True)
-class CheckStep:
-    title: str
-    ok: bool
-    detail: str
-    seconds: float
+MARKS = {StepStatus.PASS: "✓", StepStatus.WARN: "!", StepStatus.FAIL: "✗", StepStatus.SKIP: "-"}
 
 
-async def run_connection_test(request: Request, name: str) -> list[CheckStep]:
-    """Load, build, open, check, discover: stops at the first failing step."""
+def _connection_test(request: Request, name: str, form: Mapping[str, Any]) -> ConnectionTest:
+    """The same test `ecmahost test-connection NAME` runs, trusting the host's own certificate."""
     home = state(request).home
-    steps: list[CheckStep] = []
-    started = time.monotonic()
-
-    def add(title: str, ok: bool, detail: str) -> bool:
-        nonlocal started
-        steps.append(CheckStep(title, ok, detail, time.monotonic() - started))
-        started = time.monotonic()
-        return ok
-
+    settings = load_settings(home)
     try:
-        config = ConnectorStore(home).load(name)
-    except ConfigError as exc:
-        add("Read and validate the connector file", False, str(exc))
-        return steps
-    add(
-        "Read and validate the connector file",
-        True,
-        f"type {config.type}, object types {', '.join(config.object_types)}",
+        user = ConnectorStore(home).load(name, require_env=False).object_types.get("User")
+    except ConfigError:
+        user = None
+    return ConnectionTest(
+        connector=name,
+        url=str(form.get("url") or "").strip() or default_url(name, settings.port),
+        token=str(form.get("token") or "").strip() or None,
+        write=bool(form.get("write")),
+        ca_files=host_certificates(home),
+        expected_attributes=list(user.attributes) if user else None,
     )
-    try:
-        connector = connector_type(config.type)(config, home=home.root)
-        await connector.open()
-    except Exception as exc:  # shown to the admin
-        add("Create the connector", False, f"{type(exc).__name__}: {exc}")
-        return steps
-    add("Create the connector", True, connector.description or config.type)
-    try:
-        try:
-            await connector.check()
-        except Exception as exc:
-            add("Connect to the target and read each object type", False, f"{type(exc).__name__}: {exc}")
-            return steps
-        add("Connect to the target and read each object type", True, "ok")
-        try:
-            schema = await connector.discover()
-        except Exception as exc:
-            add("Read the target's schema", False, f"{type(exc).__name__}: {exc}")
-            return steps
-        facts = ", ".join(f"{key} {value}" for key, value in schema.detail.items() if value)
-        add("Read the target's schema", True, f"{len(schema.object_classes)} object types; {facts}")
-    finally:
-        await connector.close()
-    return steps
 
 
 async def test_connection_page(request: Request) -> Response:
+    """Run `ecmahost test-connection`'s steps (in a worker thread: they call this very host over HTTPS)."""
     name = request.path_params["name"]
-    steps = await run_connection_test(request, name) if request.method == "POST" else []
-    return render(request, "test_connection.html", name=name, steps=steps, ran=request.method == "POST")
+    report: Report | None = None
+    url = default_url(name, load_settings(state(request).home).port)
+    if request.method == "POST":
+        test = _connection_test(request, name, await request.form())
+        url = test.url
+        report = await anyio.to_thread.run_sync(run_connection_test, test)
+    failures = sum(step.status is StepStatus.FAIL for step in report.steps) if report else 0
+    return render(request, "test_connection.html", name=name, report=report, marks=MARKS, url=url, failures=failures)
 
 
 ROUTES = [

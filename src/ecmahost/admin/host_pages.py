@@ -2,8 +2,10 @@
 a warning 30 days before) and Logs (filter by level and connector, live tail).
 
 Settings are written to `host.yaml` (`settings.save_settings`); a new port or bind address takes effect when
-the SCIM listener restarts, a new certificate when the host reloads it (the page says so). Logs are read with
-`observability.log_reader`; the live tail polls `/logs/entries` for entries after the last one shown.
+the SCIM listener restarts. A generated or uploaded certificate replaces the files the host serves (host.yaml's
+`tls.certificate`/`tls.key` when set, else `certs/host.crt`/`host.key`); the host uses it once it restarts.
+Logs are read with `observability.log_reader`; the live tail polls `/logs/entries` for entries after the last
+one shown.
 """
 
 from __future__ import annotations
@@ -34,10 +36,13 @@ async def settings_page(request: Request) -> Response:
         try:
             if action == "generate":
                 names = [n.strip() for n in str(form.get("hostnames") or "").split(",") if n.strip()]
-                generate_certificate(home, hostnames=names or default_hostnames())
-                return redirect("/settings?flash=Certificate+generated")
+                generate_certificate(settings.certificate_paths(home), hostnames=names or default_hostnames())
+                return redirect("/settings?flash=Certificate+generated:+restart+the+host+to+serve+it")
             if action == "upload":
-                return await _upload_certificate(request, form)
+                try:
+                    return await _upload_certificate(request, form)
+                finally:
+                    await form.close()
             updated = settings.model_copy(
                 update={
                     "port": int(str(form.get("port") or settings.port)),
@@ -60,12 +65,17 @@ async def settings_page(request: Request) -> Response:
 
 
 async def _upload_certificate(request: Request, form: object) -> Response:
+    """Check the pair, then replace the files the host serves: `tls.certificate`/`tls.key` of host.yaml when
+    set, else `certs/host.crt`/`host.key` (each staged next to its target, then renamed over it)."""
     home = state(request).home
     files = {key: form.get(key) for key in ("certificate", "key")}  # type: ignore[attr-defined]
     if any(item is None or isinstance(item, str) for item in files.values()):
         raise ValueError("choose both the PEM certificate and its PEM key")
-    staged_cert = home.certs_dir / ".upload.crt"
-    staged_key = home.certs_dir / ".upload.key"
+    cert_path, key_path = load_settings(home).certificate_paths(home)
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    staged_cert = cert_path.with_name(f".{cert_path.name}.upload")
+    staged_key = key_path.with_name(f".{key_path.name}.upload")
     write_private(staged_cert, await files["certificate"].read(), mode=0o644)  # type: ignore[union-attr]
     write_private(staged_key, await files["key"].read())  # type: ignore[union-attr]
     try:
@@ -74,9 +84,9 @@ async def _upload_certificate(request: Request, form: object) -> Response:
         staged_cert.unlink(missing_ok=True)
         staged_key.unlink(missing_ok=True)
         raise
-    staged_key.replace(home.key_file)
-    staged_cert.replace(home.cert_file)
-    return redirect("/settings?flash=Certificate+uploaded")
+    staged_key.replace(key_path)
+    staged_cert.replace(cert_path)
+    return redirect("/settings?flash=Certificate+uploaded:+restart+the+host+to+serve+it")
 
 
 def _entries(request: Request) -> list[LogEntry]:

@@ -32,7 +32,7 @@ from ecmahost.reload import apply_connector_change
 from ecmahost.wizard import discovery
 from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute, draft_from_file
-from ecmahost.wizard.profiles import container_of, profile_for
+from ecmahost.wizard.profiles import place_of, profile_for
 from ecmahost.wizard.save import new_token, save_draft
 from ecmahost.wizard.steps import Step, issues_for, preview_schemas
 
@@ -114,9 +114,13 @@ async def _apply(request: Request, current: DraftState, step: Step, form: FormDa
             if not current.probe.ok:
                 current.notes.append(f"the target could not be read: {current.probe.message}")
     elif step is Step.SCHEMA:
+        chosen = {name: str(form.get(f"container_{name}") or "").strip() for name in OBJECT_TYPES}
         probe = await _ensure_probe(request, current)
-        for type_name in OBJECT_TYPES:
-            container = str(form.get(f"container_{type_name}") or "")
+        found = {item.name for item in probe.schema.object_classes} if probe.schema else set()
+        if profile_for(draft.type).new_containers and not set(filter(None, chosen.values())) <= found:
+            draft.hints["containers"] = ", ".join(filter(None, chosen.values()))  # e.g. a REST collection typed
+            current.probe = probe = await discovery.discover(draft, home)
+        for type_name, container in chosen.items():
             if not container:
                 draft.object_types.pop(type_name, None)
             else:
@@ -128,7 +132,7 @@ async def _apply(request: Request, current: DraftState, step: Step, form: FormDa
             questions = [q for q in profile.object_type_questions if not (q.groups_only and type_name == "User")]
             dn = form.get(f"{type_name}|dn")
             answers = ObjectTypeAnswers(
-                container_of(object_type.target),
+                place_of(object_type),
                 options={q.name: str(form.get(f"{type_name}|{q.name}") or "") for q in questions},
                 anchor=str(form.get(f"{type_name}|anchor") or "") or None,
                 anchor_generate=str(form.get(f"{type_name}|anchor_generate") or "") or None,
@@ -147,7 +151,8 @@ async def _apply(request: Request, current: DraftState, step: Step, form: FormDa
 
 
 def _apply_attributes(current: DraftState, form: FormData) -> None:
-    """Select Attributes: exposed or not, SCIM path, type and "Treat as single value" of each attribute."""
+    """Select Attributes: exposed or not, SCIM path, type and "Treat as single value" of each attribute, and the
+    attributes typed in "Add attributes" (a new CSV file's columns, fields discovery did not see)."""
     for type_name, object_type in current.draft.object_types.items():
         found = discovered_by_name(current, type_name)
         selected: dict[str, SelectedAttribute] = {}
@@ -156,10 +161,16 @@ def _apply_attributes(current: DraftState, form: FormData) -> None:
                 continue
             previous = object_type.attributes.get(name) or SelectedAttribute()
             previous.scim = str(form.get(f"{type_name}|scim|{name}") or "").strip() or None
-            previous.type = AttributeType(str(form.get(f"{type_name}|type|{name}") or previous.type.value))
+            if previous.type is not AttributeType.COMPLEX:  # a child table's attribute stays complex
+                previous.type = AttributeType(str(form.get(f"{type_name}|type|{name}") or previous.type.value))
             if can_be_multi_valued(found.get(name), previous):
                 previous.multi_valued = not form.get(f"{type_name}|single|{name}")
             selected[name] = previous
+        for name in str(form.get(f"{type_name}|add") or "").split(","):
+            if name.strip():
+                selected.setdefault(name.strip(), SelectedAttribute())
+        if not object_type.anchor and selected:
+            object_type.anchor = next(iter(selected))
         object_type.attributes = selected
 
 

@@ -22,7 +22,7 @@ from ecmahost.connectors.base import DiscoveredAttribute
 from ecmahost.connectors.registry import connector_types
 from ecmahost.wizard import discovery
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute
-from ecmahost.wizard.profiles import PROFILES, container_of, target_answers
+from ecmahost.wizard.profiles import PROFILES, member_holder, place_of
 from ecmahost.wizard.propose import SCIM_CHOICES, pick_container
 from ecmahost.wizard.steps import Step, issues_for, preview_schemas
 
@@ -44,8 +44,8 @@ class DraftState:
 
 def discovered_by_name(current: DraftState, type_name: str) -> dict[str, DiscoveredAttribute]:
     """The discovered attributes of the object type's table, or of all its object classes."""
-    target = current.draft.object_types[type_name].target
-    classes = list(target.get("object_classes") or [container_of(target)])
+    object_type = current.draft.object_types[type_name]
+    classes = list(object_type.target.get("object_classes") or [place_of(object_type)])
     found = discovery.combined_class(current.probe.schema if current.probe else None, classes)
     return {attribute.name: attribute for attribute in found.attributes} if found else {}
 
@@ -54,7 +54,7 @@ def attribute_names(current: DraftState, type_name: str) -> list[str]:
     """Every attribute offered on Select Attributes: discovered ones, then selected ones discovery did not list
     (e.g. `-dn-`); never objectClass nor the group's member attribute."""
     object_type = current.draft.object_types[type_name]
-    hidden = {*NEVER_OFFERED, str(object_type.target.get("member_attribute") or "").lower()}
+    hidden = {*NEVER_OFFERED, member_holder(object_type.target).lower()}
     names = [name for name in discovered_by_name(current, type_name) if name.lower() not in hidden]
     return names + [name for name in object_type.attributes if name not in names]
 
@@ -99,7 +99,7 @@ def container_choices(current: DraftState) -> tuple[list[Any], dict[str, str]]:
     schema = current.probe.schema if current.probe and current.probe.ok else None
     classes = [item for item in schema.object_classes if item.kind not in ("auxiliary", "abstract")] if schema else []
     draft = current.draft
-    chosen = {name: container_of(object_type.target) for name, object_type in draft.object_types.items()}
+    chosen = {name: place_of(object_type) for name, object_type in draft.object_types.items()}
     if not draft.object_types and schema is not None:
         chosen = {name: pick_container(name, classes) or "" for name in OBJECT_TYPES}
     return classes, chosen
@@ -122,16 +122,19 @@ def wizard_context(request: Request, current: DraftState, step: Step) -> dict[st
         "profile": profile,
         "types": [name for name in PROFILES if name in connector_types()],
         "answers": profile.connectivity_answers(draft.connection) if profile else {},
-        "has_password": any(key in draft.connection for key in (profile.secret_fields if profile else ())),
+        "has_password": _holds_secret(draft.connection),
         "test": current.test,
         "probe": current.probe,
         "container_classes": classes,
         "chosen": chosen,
         "attribute_rows": {name: attribute_rows(current, name) for name in draft.object_types},
-        "target_answers": {name: target_answers(ot.target) for name, ot in draft.object_types.items()},
-        "containers": {name: container_of(ot.target) for name, ot in draft.object_types.items()},
+        "target_answers": {
+            name: profile.target_answers(ot.target) if profile else {} for name, ot in draft.object_types.items()
+        },
+        "containers": {name: place_of(ot) for name, ot in draft.object_types.items()},
         "scim_choices": sorted({choice for choices in SCIM_CHOICES.values() for choice in choices}),
         "attribute_types": [kind.value for kind in AttributeType if kind is not AttributeType.COMPLEX],
+        "complex_type": AttributeType.COMPLEX.value,
         "generations": [kind.value for kind in AnchorGeneration],
         "preview": orjson.dumps(preview_schemas(draft, home), option=orjson.OPT_INDENT_2).decode()
         if step is Step.ATTRIBUTES
@@ -139,3 +142,10 @@ def wizard_context(request: Request, current: DraftState, step: Step) -> dict[st
         "file_text": yaml_io.dump(raw),
         "all_issues": issues_for(Step.REVIEW, draft, home) if step is Step.REVIEW else [],
     }
+
+
+def _holds_secret(connection: Any) -> bool:
+    """A stored secret anywhere in the block (`password`, REST's `auth.token`, a script's parameter)."""
+    if isinstance(connection, dict):
+        return any(_holds_secret(value) for value in connection.values())
+    return isinstance(connection, str) and config_secrets.is_reference(connection)

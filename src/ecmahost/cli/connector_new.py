@@ -9,34 +9,28 @@ file. Passwords come from a hidden prompt or `--password-env`, never from a flag
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stderr, stdout, warn
+from ecmahost.cli.connector_prompts import run_questions
 from ecmahost.config import yaml_io
 from ecmahost.config.store import ConnectorStore
-from ecmahost.connectors.registry import connector_types
 from ecmahost.home import Home
-from ecmahost.wizard import discovery, propose
 from ecmahost.wizard.answers import (
     AnswerError,
     Answers,
     ObjectTypeAnswers,
     answers_from_mapping,
-    apply_object_type,
     parse_key_value,
 )
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, draft_from_file
-from ecmahost.wizard.profiles import PROFILES, TypeProfile, container_of, profile_for, rebase_dn, target_answers
-from ecmahost.wizard.save import file_text, new_token, save_draft
+from ecmahost.wizard.save import file_text, save_draft
 from ecmahost.wizard.steps import full_issues
 
 Many = Annotated[list[str] | None, typer.Option(show_default=False)]
@@ -48,17 +42,20 @@ def _opt(help_text: str, *names: str) -> typer.models.OptionInfo:
 
 def new(
     name: Annotated[str | None, _opt("Connector name (in the URL, case-sensitive).", "--name")] = None,
-    type_: Annotated[str | None, _opt("Connector type: sql or ldap.", "--type")] = None,
+    type_: Annotated[str | None, _opt("Connector type: sql, ldap, csv, script or rest.", "--type")] = None,
     description: Annotated[str | None, _opt("Free text shown in the connector list.", "--description")] = None,
     answers_file: Annotated[Path | None, _opt("YAML answers file (see docs/wizard.md).", "--answers")] = None,
-    connect: Annotated[list[str] | None, _opt("Connectivity answer KEY=VALUE (host, port, ...).", "--connect")] = None,
+    connect: Annotated[
+        list[str] | None, _opt("Connectivity answer KEY=VALUE (host, port, folder, command, base_url...).", "--connect")
+    ] = None,
     url: Annotated[str | None, _opt("SQL: the SQLAlchemy URL without password.", "--url")] = None,
     password_env: Annotated[
         str | None, _opt("Reference this environment variable as password.", "--password-env")
     ] = None,
     object_type: Annotated[list[str] | None, _opt("TYPE=CONTAINER, e.g. User=Employees.", "--object-type")] = None,
     option: Annotated[
-        list[str] | None, _opt("TYPE:KEY=VALUE object type option (base_dn, rdn, ...).", "--option")
+        list[str] | None,
+        _opt("TYPE:KEY=VALUE object type option (base_dn, rdn, members_column, child_tables...).", "--option"),
     ] = None,
     anchor: Annotated[list[str] | None, _opt("TYPE=ATTRIBUTE: the anchor.", "--anchor")] = None,
     map_: Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE=SCIM_PATH (empty path: extension only).", "--map")] = None,
@@ -83,7 +80,7 @@ def new(
         _collect_object_types(answers, object_type, option, anchor, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
         draft = ConnectorDraft()
-        token = _run(draft, answers, where, interactive=not no_input, token=not no_token)
+        token = run_questions(draft, answers, where, interactive=not no_input, token=not no_token)
         _finish(draft, where, token, dry_run)
 
 
@@ -121,7 +118,7 @@ def edit(
         answers = _collect(answers_file, name, draft.type, description, connect, url, password_env)
         _collect_object_types(answers, object_type, option, anchor, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
-        token = _run(draft, answers, where, interactive=not no_input, token=generate_token)
+        token = run_questions(draft, answers, where, interactive=not no_input, token=generate_token)
         _finish(draft, where, token, dry_run)
 
 
@@ -209,167 +206,6 @@ def _collect_values(answers: Answers, multi_valued: list[str] | None, single_val
             type_name, attribute = _split_type(item, flag)
             entry = answers.object_types.setdefault(type_name, ObjectTypeAnswers(""))
             getattr(entry, field).append(attribute)
-
-
-# --- running the questions ----------------------------------------------------------------------------------
-
-
-def _ask(label: str, default: str, interactive: bool, *, hide: bool = False) -> str:
-    if not interactive:
-        return default
-    return str(typer.prompt(label, default=default, hide_input=hide, show_default=not hide)).strip()
-
-
-def _run(draft: ConnectorDraft, answers: Answers, home: Home, *, interactive: bool, token: bool) -> str | None:
-    """Ask (or take) every answer, step by step as the admin UI's pages; return a new token, if any."""
-    if not draft.existing:
-        draft.name = answers.name or _ask("Connector name (in the URL)", "", interactive)
-        installed = [name for name in PROFILES if name in connector_types()]
-        draft.type = answers.type or _ask(f"Connector type ({', '.join(installed)})", "sql", interactive)
-    if not draft.name:
-        raise AnswerError("give the connector's name with --name")
-    if answers.description is not None or not draft.existing:
-        draft.description = answers.description or _ask("Description", draft.description, interactive)
-    profile = profile_for(draft.type)
-    _connectivity(draft, answers, profile, home, interactive)
-    result = asyncio.run(discovery.discover(draft, home))
-    if not result.ok:
-        raise AnswerError(f"the target could not be read: {result.message}")
-    say(f"Connectivity: {result.message}")
-    _object_types(draft, answers, profile, result, interactive)
-    return new_token(draft) if token else None
-
-
-def _connectivity(draft: ConnectorDraft, answers: Answers, profile: TypeProfile, home: Home, interactive: bool) -> None:
-    current = profile.connectivity_answers(draft.connection)
-    given = dict(answers.connectivity)
-    if "url" not in given:
-        for question in profile.connectivity:
-            if question.name in given:
-                continue
-            default = current.get(question.name, question.default)
-            if question.kind == "password":
-                if answers.password_env:
-                    given[f"{question.name}_env"] = answers.password_env
-                else:
-                    given[question.name] = _ask(f"{question.label} (empty: none or keep)", "", interactive, hide=True)
-            else:
-                choices = f" ({', '.join(question.choices)})" if question.choices else ""
-                label = f"{question.label} (a PEM file)" if question.kind == "textarea" else question.label
-                given[question.name] = _ask(f"{label}{choices}", default, interactive)
-    elif answers.password_env:
-        given["password_env"] = answers.password_env
-    for question in profile.connectivity:
-        if question.kind == "textarea":
-            given[question.name] = _file_or_text(given.get(question.name) or "")
-    profile.apply_connectivity(draft, given, home)
-
-
-def _file_or_text(value: str) -> str:
-    """A PEM answer at the prompt or in a flag is the path of its file (a PEM cannot be typed on one line)."""
-    if not value or value.startswith(("-----", "sha256:")) or "\n" in value:
-        return value
-    path = Path(value).expanduser()
-    try:
-        return path.read_text(encoding="utf-8") if path.is_file() else value
-    except OSError as exc:
-        raise AnswerError(f"{value}: cannot be read ({exc.strerror})") from None
-
-
-def _object_types(
-    draft: ConnectorDraft, answers: Answers, profile: TypeProfile, result: discovery.ProbeResult, interactive: bool
-) -> None:
-    classes = result.schema.object_classes if result.schema else []
-    wanted = {name: item for name, item in answers.object_types.items() if item.container}
-    if not wanted and not draft.existing:
-        if interactive:
-            offered = [item.name for item in classes if item.kind not in ("auxiliary", "abstract")]
-            say(f"Found in the target: {', '.join(offered)}")
-        for type_name in OBJECT_TYPES:
-            proposal = propose.pick_container(type_name, classes) or ""
-            container = _ask(f"{profile.container_word} for {type_name} (empty: none)", proposal, interactive)
-            if container:
-                wanted[type_name] = answers.object_types.get(type_name) or ObjectTypeAnswers(container)
-                wanted[type_name].container = container
-    for type_name, item in answers.object_types.items():
-        if not item.container and type_name in draft.object_types:
-            item.container = container_of(draft.object_types[type_name].target)
-            wanted[type_name] = item
-    for type_name, item in wanted.items():
-        _ask_object_type_questions(draft, type_name, item, profile, result, interactive)
-        apply_object_type(draft, type_name, item, profile, result.schema)
-        if interactive:
-            _ask_attributes(draft, type_name, item.container, profile, result)
-
-
-def _ask_object_type_questions(
-    draft: ConnectorDraft,
-    type_name: str,
-    item: ObjectTypeAnswers,
-    profile: TypeProfile,
-    result: discovery.ProbeResult,
-    interactive: bool,
-) -> None:
-    """The Object types page: base DN, DN template... (SQL: the members table), the current values or the
-    proposal from discovery as defaults; a DN template follows a changed base DN."""
-    existing = draft.object_types.get(type_name)
-    if existing is not None and container_of(existing.target) == item.container:
-        defaults = target_answers(existing.target)
-    else:
-        defaults = propose.propose_answers(profile, type_name, item.container, result.schema)
-    for question in profile.object_type_questions:
-        if question.name in item.options or (type_name == "User" and question.groups_only):
-            continue
-        if question.name == "dn_template" and "rdn" in item.options:
-            continue  # `--option User:rdn=uid` names the template
-        default = defaults.get(question.name, "")
-        if question.name == "dn_template":
-            default = rebase_dn(default, defaults.get("base_dn", ""), item.options.get("base_dn", ""))
-        choices = f" ({', '.join(question.choices)})" if question.choices else ""
-        item.options[question.name] = _ask(f"{type_name}: {question.label}{choices}", default, interactive)
-
-
-def _ask_attributes(
-    draft: ConnectorDraft, type_name: str, container: str, profile: TypeProfile, result: discovery.ProbeResult
-) -> None:
-    """Select Attributes and Deprovisioning at the prompt: more attributes, lists (LDAP), anchor, disable."""
-    _show_attributes(type_name, draft)
-    object_type = draft.object_types[type_name]
-    more = ObjectTypeAnswers(container)
-    added = _ask(f"{type_name}: also expose (ATTRIBUTE or ATTRIBUTE=SCIM path, comma-separated)", "", True)
-    for entry in _split_list(added):
-        attribute, _, scim = entry.partition("=")
-        if scim.strip() or attribute.strip() not in object_type.attributes:
-            more.map[attribute.strip()] = scim.strip() or None
-    if profile.type_name == "ldap":
-        current = ", ".join(name for name, selected in object_type.attributes.items() if selected.multi_valued)
-        lists = _split_list(_ask(f"{type_name}: attributes that keep several values (comma-separated)", current, True))
-        more.multi_valued = lists
-        more.single_value = [name for name in object_type.attributes if name not in lists]
-    more.anchor = _ask(f"{type_name}: anchor", object_type.anchor, True)
-    more.disable = _ask(
-        f"{type_name}: on disable (nothing, delete, set:ATTR=false)", _deprovision_text(object_type.disable), True
-    )
-    apply_object_type(draft, type_name, more, profile, result.schema)
-
-
-def _split_list(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _deprovision_text(action: Any) -> str:
-    return f"set:{action.attribute}={str(action.value).lower()}" if action.kind == "set" else action.kind
-
-
-def _show_attributes(type_name: str, draft: ConnectorDraft) -> None:
-    object_type = draft.object_types[type_name]
-    table = Table(title=f"{type_name}: selected attributes (change with --map/--drop or the admin UI)")
-    for column in ("Attribute", "SCIM", "Type", "Values"):
-        table.add_column(column)
-    for name, selected in object_type.attributes.items():
-        values = "several" if selected.multi_valued else "single"
-        table.add_row(Text(name), Text(selected.scim or "(ECMA2Host extension only)"), selected.type.value, values)
-    stderr.print(table)
 
 
 def _finish(draft: ConnectorDraft, home: Home, token: str | None, dry_run: bool) -> None:

@@ -11,6 +11,8 @@ An answers file is YAML with the same words as the pages::
       User:
         container: Employees            # table/view, or LDAP object class
         options: {}                     # the type's object type questions (base_dn, rdn, members_table...)
+        child_tables:                   # SQL: complex multi-valued attributes stored in child tables
+          PhoneNumbers: {table: EmployeePhoneNumbers, key: EmployeeGUID, columns: {value: Value, type: Type}}
         anchor: InternalGUID            # optional: the proposal's choice otherwise
         anchor_generate: uuid           # uuid | target | none
         map: {ContosoLogin: userName, Nick: null}   # null: exposed only in the ECMA2Host extension
@@ -32,9 +34,10 @@ from typing import Any
 
 from ecmahost.config.model import AnchorGeneration, AttributeType
 from ecmahost.connectors.base import DiscoveredSchema
+from ecmahost.wizard.child_tables import render_child_tables, select_child_attributes
 from ecmahost.wizard.discovery import combined_class
 from ecmahost.wizard.draft import ConnectorDraft, Deprovision, ObjectTypeDraft, SelectedAttribute
-from ecmahost.wizard.profiles import AnswerError, TypeProfile, container_of
+from ecmahost.wizard.profiles import AnswerError, TypeProfile, member_holder, place_of
 from ecmahost.wizard.propose import proposal, select_required
 
 __all__ = ["AnswerError", "Answers", "ObjectTypeAnswers", "answers_from_mapping", "apply_object_type"]
@@ -75,6 +78,10 @@ def answers_from_mapping(data: Mapping[str, Any]) -> Answers:
             body = {"container": body}
         if not isinstance(body, Mapping) or not body.get("container"):
             raise AnswerError(f"object_types.{type_name}: give at least `container:` (table or object class)")
+        body = dict(body)
+        children = body.pop("child_tables", None)
+        if isinstance(children, Mapping):
+            body["options"] = {**(body.get("options") or {}), "child_tables": render_child_tables(children)}
         allowed = set(ObjectTypeAnswers.__dataclass_fields__)
         if set(body) - allowed:
             raise AnswerError(f"object_types.{type_name}: unknown answer(s) {', '.join(sorted(set(body) - allowed))}")
@@ -129,7 +136,8 @@ def apply_object_type(
     """Set `draft.object_types[type_name]`: the existing object type when the container did not change (with the
     given object type answers applied), else the proposal from discovery; then every explicit answer."""
     current = draft.object_types.get(type_name)
-    if current is not None and container_of(current.target) == answers.container:
+    previous_children = dict(current.target.get("child_tables") or {}) if current is not None else {}
+    if current is not None and place_of(current) == answers.container:
         before = list(current.target.get("object_classes") or [])
         current.target = profile.update_target(current.target, answers.container, answers.options)
         object_type = current
@@ -140,7 +148,9 @@ def apply_object_type(
     else:
         object_type = proposal(profile, type_name, answers.container, schema, answers.options)
         discovered = combined_class(schema, object_type.target.get("object_classes") or [answers.container])
-    known = {a.name: a for a in discovered.attributes} if discovered else {}
+    if object_type.target.get("child_tables") or previous_children:
+        select_child_attributes(object_type, previous_children)
+    known = {a.name: a for a in discovered.attributes} if discovered and not profile.new_containers else {}
     for attribute, scim in answers.map.items():
         if known and attribute not in known and attribute not in object_type.attributes:
             raise AnswerError(f"{type_name}: {attribute!r} is not an attribute of {answers.container}")
@@ -150,8 +160,8 @@ def apply_object_type(
             SelectedAttribute(type=found.type if found else AttributeType.STRING),
         )
         selected.scim = scim
-        if scim:
-            selected.multi_valued = False  # a mapped attribute is treated as single value
+        if scim and selected.type is not AttributeType.COMPLEX:
+            selected.multi_valued = False  # a mapped attribute is treated as single value (not a child table's)
         if scim == "active":
             selected.type = AttributeType.BOOLEAN
     for names, multi in ((answers.multi_valued, True), (answers.single_value, False)):
@@ -163,6 +173,7 @@ def apply_object_type(
             object_type.attributes.setdefault(attribute, default).multi_valued = multi
     for attribute in answers.drop:
         object_type.attributes.pop(attribute, None)
+    object_type.attributes.pop(member_holder(object_type.target), None)
     if answers.anchor:
         object_type.anchor = answers.anchor
         object_type.attributes.setdefault(answers.anchor, SelectedAttribute())

@@ -1,8 +1,10 @@
 """Talk to the target of a draft through its connector type: "Test" on the Connectivity page and the
 discovered object types and attributes on the Schema and Select Attributes pages.
 
-A probe connector is built from the draft's connection alone (secrets resolved from `enc:`/`${env:..}`), with
-no object types, because the admin has not chosen them yet; it is opened, used once and closed. Errors come
+A probe connector is built from the draft's connection (secrets resolved from `enc:`/`${env:..}`) with no object
+type, because the admin has not chosen them yet; for types whose `check()`/`discover()` read configured places
+only (CSV files, REST collections), the profile's `probe_targets` are configured as object types with no
+attribute. It is opened, used once and closed. Errors come
 back as a `ProbeResult` with the message an admin can act on, never with a secret in it.
 
 `combined_class` and `naming_contexts` read a discovered schema (no I/O). It does not cache the discovered schema
@@ -21,11 +23,12 @@ from pydantic import ValidationError
 
 from ecmahost.config import secrets
 from ecmahost.config.errors import ConfigFileError
-from ecmahost.config.model import ConnectorConfig
+from ecmahost.config.model import AnchorConfig, ConnectorConfig, ObjectTypeConfig
 from ecmahost.connectors.base import Connector, DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.connectors.registry import UnknownConnectorType, connector_type
 from ecmahost.home import Home
 from ecmahost.wizard.draft import ConnectorDraft
+from ecmahost.wizard.profiles import PROFILES
 
 PROBE_TIMEOUT_SECONDS = 30.0
 
@@ -70,9 +73,24 @@ def probe_connector(draft: ConnectorDraft, home: Home) -> Connector:
         description="",
         token=None,
         connection=connection,
-        object_types={},
+        object_types=_probe_object_types(draft, home),
     )
-    return cls(config, home=home.root)
+    try:
+        return cls(config, home=home.root)
+    except (ValidationError, ValueError) as exc:
+        raise ProbeError(f"the object types cannot be read yet: {exc}") from None
+
+
+def _probe_object_types(draft: ConnectorDraft, home: Home) -> dict[str, Any]:
+    """For types whose `discover()` reads configured places only (CSV files, REST collections): those places,
+    each as an object type with no attribute; none for the others."""
+    profile = PROFILES.get(draft.type)
+    if profile is None or profile.probe_targets is None:
+        return {}
+    return {
+        name: ObjectTypeConfig.model_construct(anchor=AnchorConfig(attribute=""), attributes={}, target=target)
+        for name, target in profile.probe_targets(draft, home).items()
+    }
 
 
 async def _run(draft: ConnectorDraft, home: Home, action: str) -> ProbeResult:

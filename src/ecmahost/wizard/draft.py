@@ -89,6 +89,8 @@ class ObjectTypeDraft:
     disable: Deprovision = field(default_factory=Deprovision)
     delete: Deprovision = field(default_factory=lambda: Deprovision("delete"))
     description: str = ""
+    container: str = ""
+    """where the objects live when the target block does not say it (a script's object class); never written"""
 
     def to_file(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.target)
@@ -125,6 +127,8 @@ class ConnectorDraft:
     """top-level keys the wizard does not edit (e.g. `limits`), kept as they were"""
     existing: bool = False
     """editing a connector that is already saved (its name is then fixed)"""
+    hints: dict[str, str] = field(default_factory=dict)
+    """wizard-only answers (e.g. the REST collections to discover); never written to the file"""
 
     def set_secret(self, field_name: str, value: str, home: Home) -> None:
         """Store a typed secret (a password) encrypted with the home's key; an empty value removes it."""
@@ -172,7 +176,10 @@ def draft_from_file(raw: Mapping[str, Any]) -> ConnectorDraft:
     draft.extra.pop("object_types", None)
     for type_name, body in (plain.get("object_types") or {}).items():
         if isinstance(body, dict):
-            draft.object_types[str(type_name)] = _object_type_from_file(body)
+            object_type = _object_type_from_file(body)
+            if not object_type.target:
+                object_type.container = str(type_name)  # a script's object type: the script decides where
+            draft.object_types[str(type_name)] = object_type
     return draft
 
 

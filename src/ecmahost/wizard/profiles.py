@@ -1,11 +1,12 @@
-"""What the wizard asks per connector type: the Connectivity fields and the target keys of an object type.
+"""The wizard's profiles of the SQL and LDAP connectors, and `PROFILES`, every type the wizard knows (CSV,
+script and REST are in `profile_csv`, `profile_script`, `profile_rest`; the `Question`/`TypeProfile` shapes in
+`wizard.questions`).
 
-A `TypeProfile` lists `Question`s (name, label, kind, choices, help), turns the answers into the `connection`
-block (`apply_connectivity`) and back (`connectivity_answers`), and names an object type's place in the target
-from a discovered object class (`target_for`). SQL builds a SQLAlchemy URL from dialect, host, port, database
-and user (never with the password in it); LDAP asks host, port, security, bind DN and the server's certificate,
-and per object type the base DN, DN template, auxiliary classes, values for new entries and the member attribute.
-`update_target` applies answers to an edited object type, keeping the keys the questions do not own.
+SQL builds a SQLAlchemy URL from dialect, host, port, database and user (never with the password in it) and asks
+per object type the members table and the child tables; LDAP asks host, port, security, bind DN and the server's
+certificate, and per object type the base DN, DN template, auxiliary classes, values for new entries and the member
+attribute. `container_of`/`place_of` name where an object type's objects live, `member_holder` the attribute that
+holds a group's members (never offered as an attribute).
 
 Both front ends render the same questions: the web UI as form fields, the CLI as prompts and flags. This module
 does not validate the result (the connector type's models do, through `wizard.steps`).
@@ -14,75 +15,27 @@ does not validate the result (the connector type's models do, through `wizard.st
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from ecmahost.home import Home
-from ecmahost.wizard.draft import ConnectorDraft
+from ecmahost.wizard.child_tables import EXAMPLE as CHILD_TABLE_EXAMPLE
+from ecmahost.wizard.child_tables import parse_child_tables, render_child_tables
+from ecmahost.wizard.draft import ObjectTypeDraft
+from ecmahost.wizard.questions import AnswerError, Question, TypeProfile, rebase_dn
 
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    name: str
-    label: str
-    kind: str = "text"
-    """text, number, select, password"""
-    choices: tuple[str, ...] = ()
-    help: str = ""
-    default: str = ""
-    groups_only: bool = False
-
-
-class AnswerError(ValueError):
-    """An answer that cannot be used; the message names the answer and the allowed values."""
-
-
-@dataclass(frozen=True, slots=True)
-class TypeProfile:
-    type_name: str
-    label: str
-    connectivity: tuple[Question, ...]
-    object_type_questions: tuple[Question, ...] = ()
-    container_word: str = "table or view"
-    secret_fields: tuple[str, ...] = field(default=("password",))
-    connection_keys: tuple[str, ...] = ()
-    """the `connection` keys the questions own; any other key of an edited file (timeouts...) is kept"""
-    target_keys: tuple[str, ...] = ()
-    """the object type keys the questions own; any other key of an edited file is kept"""
-
-    def connectivity_answers(self, connection: Mapping[str, Any]) -> dict[str, str]:
-        return _ANSWERS[self.type_name](connection)
-
-    def apply_connectivity(self, draft: ConnectorDraft, answers: Mapping[str, str], home: Home) -> None:
-        """Write the answers into `draft.connection`; an empty password keeps the stored one."""
-        connection = _CONNECTIONS[self.type_name](answers)
-        kept = {key: value for key, value in draft.connection.items() if key not in self.connection_keys}
-        draft.connection = {**connection, **kept}
-        for key in self.secret_fields:
-            if answers.get(key):
-                draft.set_secret(key, answers[key], home)
-            if answers.get(f"{key}_env"):
-                draft.set_env_secret(key, answers[f"{key}_env"])
-
-    def target_for(self, container: str, answers: Mapping[str, str]) -> dict[str, Any]:
-        """An object type's place in the target from the container and the object type questions' answers."""
-        return _TARGETS[self.type_name](container, answers)
-
-    def update_target(self, current: Mapping[str, Any], container: str, answers: Mapping[str, str]) -> dict[str, Any]:
-        """`current` with the given answers applied (answers not given keep their current value; keys the
-        questions do not own are kept). A DN template that still ends with the old base DN follows a new one."""
-        previous = target_answers(current)
-        merged = {**previous, **answers}
-        old_base, new_base = previous.get("base_dn", ""), merged.get("base_dn", "")
-        if "rdn" in answers and "dn_template" not in answers:
-            merged.pop("dn_template", None)  # `rdn=uid` (a CLI shortcut) names the template's first RDN
-        elif "dn_template" not in answers or answers.get("dn_template") == previous.get("dn_template"):
-            merged["dn_template"] = rebase_dn(merged.get("dn_template", ""), old_base, new_base)
-        target = self.target_for(container, merged)
-        return {**target, **{key: value for key, value in current.items() if key not in self.target_keys}}
+__all__ = [
+    "PROFILES",
+    "AnswerError",
+    "Question",
+    "TypeProfile",
+    "container_of",
+    "member_holder",
+    "place_of",
+    "profile_for",
+    "rebase_dn",
+]
 
 
 SQL_DIALECTS = {
@@ -95,6 +48,10 @@ SQL_DIALECTS = {
 SQL = TypeProfile(
     type_name="sql",
     label="SQL database (PostgreSQL, MariaDB/MySQL, SQL Server, SQLite)",
+    build_connection=lambda answers, _current, _home: _sql_connection(answers),
+    read_connection=lambda connection: _sql_answers(connection),
+    build_target=lambda container, answers: _sql_target(container, answers),
+    read_target=lambda target: target_answers(target),
     connectivity=(
         Question("dialect", "Database", "select", tuple(SQL_DIALECTS), default="postgresql"),
         Question("host", "Server host", help="name or address of the database server", default="127.0.0.1"),
@@ -107,9 +64,16 @@ SQL = TypeProfile(
         Question("members_table", "Members table", help="a link table of (group, member) rows", groups_only=True),
         Question("group_key", "Members table: column of the group's anchor", groups_only=True),
         Question("member_key", "Members table: column of the member's anchor", groups_only=True),
+        Question(
+            "child_tables",
+            "Child tables (complex multi-valued attributes)",
+            "textarea",
+            help=f"one per line, e.g. {CHILD_TABLE_EXAMPLE}; map the attribute (e.g. to phoneNumbers) on Select "
+            "Attributes",
+        ),
     ),
     connection_keys=("url",),
-    target_keys=("table", "members"),
+    target_keys=("table", "members", "child_tables"),
 )
 
 LDAP_MEMBER_ATTRIBUTES = ("member", "uniqueMember", "memberUid")
@@ -117,6 +81,10 @@ LDAP_MEMBER_ATTRIBUTES = ("member", "uniqueMember", "memberUid")
 LDAP = TypeProfile(
     type_name="ldap",
     label="LDAP directory (OpenLDAP, 389 DS, AD LDS)",
+    build_connection=lambda answers, _current, _home: _ldap_connection(answers),
+    read_connection=lambda connection: _ldap_answers(connection),
+    build_target=lambda container, answers: _ldap_target(container, answers),
+    read_target=lambda target: target_answers(target),
     container_word="object class",
     connectivity=(
         Question("host", "Host", help="name or address of the directory server", default="127.0.0.1"),
@@ -169,7 +137,13 @@ LDAP = TypeProfile(
     ),
 )
 
-PROFILES = {profile.type_name: profile for profile in (SQL, LDAP)}
+
+def _profiles() -> dict[str, TypeProfile]:
+    from ecmahost.wizard.profile_csv import CSV
+    from ecmahost.wizard.profile_rest import REST
+    from ecmahost.wizard.profile_script import SCRIPT
+
+    return {profile.type_name: profile for profile in (SQL, LDAP, CSV, SCRIPT, REST)}
 
 
 def profile_for(type_name: str) -> TypeProfile:
@@ -230,6 +204,9 @@ def _sql_target(container: str, answers: Mapping[str, str]) -> dict[str, Any]:
     members = [str(answers.get(key, "") or "").strip() for key in ("members_table", "group_key", "member_key")]
     if members[0]:
         target["members"] = {"table": members[0], "group_key": members[1], "member_key": members[2]}
+    children = parse_child_tables(str(answers.get("child_tables", "") or ""))
+    if children:
+        target["child_tables"] = children
     return target
 
 
@@ -249,16 +226,10 @@ def target_answers(target: Mapping[str, Any]) -> dict[str, str]:
     defaults = target.get("create_defaults")
     if isinstance(defaults, Mapping) and defaults:
         answers["create_defaults"] = "; ".join(f"{key}={value}" for key, value in defaults.items())
+    children = target.get("child_tables")
+    if isinstance(children, Mapping) and children:
+        answers["child_tables"] = render_child_tables(children)
     return answers
-
-
-def rebase_dn(dn: str, old_base: str, new_base: str) -> str:
-    """`uid={uid},ou=People,dc=a` with base `ou=People,dc=a` moved to `new_base`; other DNs unchanged."""
-    if not (dn and old_base and new_base) or old_base == new_base:
-        return dn
-    if dn.lower().endswith("," + old_base.lower()):
-        return dn[: -len(old_base)] + new_base
-    return dn
 
 
 def parse_create_defaults(text: str) -> dict[str, str]:
@@ -275,11 +246,27 @@ def parse_create_defaults(text: str) -> dict[str, str]:
 
 
 def container_of(target: Mapping[str, Any]) -> str:
-    """The table or (structural) object class named in a target block."""
-    if target.get("table"):
-        return str(target["table"])
+    """The table, (structural) object class, CSV file or REST collection named in a target block."""
+    for key in ("table", "file", "collection"):
+        if target.get(key):
+            return str(target[key])
     classes = target.get("object_classes") or []
     return str(classes[0]) if classes else ""
+
+
+def member_holder(target: Mapping[str, Any]) -> str:
+    """The attribute that holds a group's members, never offered as an attribute: LDAP's member attribute, the
+    CSV members column, the top-level field of a REST members pointer (`/members`)."""
+    for key in ("member_attribute", "members_column"):
+        if target.get(key):
+            return str(target[key])
+    members = target.get("members")
+    return members.strip("/$.").split("/")[0] if isinstance(members, str) else ""
+
+
+def place_of(object_type: ObjectTypeDraft) -> str:
+    """Where an object type's objects live: its target block's container, or (a script's) the wizard's own."""
+    return container_of(object_type.target) or object_type.container
 
 
 # --- LDAP ---------------------------------------------------------------------------------------------------
@@ -329,6 +316,4 @@ def _ldap_target(container: str, answers: Mapping[str, str]) -> dict[str, Any]:
     return target
 
 
-_CONNECTIONS = {"sql": _sql_connection, "ldap": _ldap_connection}
-_ANSWERS = {"sql": _sql_answers, "ldap": _ldap_answers}
-_TARGETS = {"sql": _sql_target, "ldap": _ldap_target}
+PROFILES = _profiles()

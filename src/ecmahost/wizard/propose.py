@@ -32,7 +32,7 @@ from ecmahost.config.model import AnchorGeneration, AttributeType
 from ecmahost.connectors.base import DiscoveredAttribute, DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.wizard.discovery import combined_class, naming_contexts
 from ecmahost.wizard.draft import Deprovision, ObjectTypeDraft, SelectedAttribute
-from ecmahost.wizard.profiles import LDAP_MEMBER_ATTRIBUTES, AnswerError, TypeProfile, rebase_dn
+from ecmahost.wizard.profiles import LDAP_MEMBER_ATTRIBUTES, AnswerError, TypeProfile, member_holder, rebase_dn
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 WORK_EMAIL = 'emails[type eq "work"].value'
@@ -44,6 +44,8 @@ CONTAINER_WORDS = {
 """in order of preference: AD LDS has both `user` and `inetOrgPerson`, OpenLDAP `inetOrgPerson` and `account`"""
 DIRECTORY_ANCHORS = ("objectGUID", "nsUniqueId", "entryUUID")
 DN = "-dn-"
+MATCHING = {"User": "userName", "Group": "displayName"}
+"""the attribute Entra matches existing objects on, by default"""
 
 USER_RULES: tuple[tuple[str, str], ...] = (
     (r"(contoso)?login|user_?name|username|uid|samaccountname|userprincipalname|upn", "userName"),
@@ -130,12 +132,21 @@ def propose_members(classes: Sequence[DiscoveredObjectClass]) -> dict[str, str]:
 
 
 def propose_object_type(
-    object_type: str, discovered: DiscoveredObjectClass, target: dict[str, object]
+    object_type: str,
+    discovered: DiscoveredObjectClass,
+    target: dict[str, object],
+    by_name: AnchorGeneration = AnchorGeneration.UUID,
 ) -> ObjectTypeDraft:
-    """A full object type from one discovered table/object class: every non-operational attribute selected."""
-    attributes = [a for a in discovered.attributes if not (a.generated and _OPERATIONAL.match(a.name))]
+    """A full object type from one discovered table/object class: every non-operational attribute selected (not
+    the one holding a group's members). Without keys to go by (a CSV header, a JSON object), an `id`/`*guid`
+    attribute is the anchor, generated as `by_name` says."""
+    hidden = member_holder(target)
+    attributes = [
+        a for a in discovered.attributes if not (a.generated and _OPERATIONAL.match(a.name)) and a.name != hidden
+    ]
     mapping = propose_mapping(object_type, [a.name for a in attributes if not a.multi_valued])
-    anchor = pick_anchor(attributes) or (attributes[0].name if attributes else "", AnchorGeneration.UUID)
+    named = next(((a.name, by_name) for a in attributes if _ID_LIKE.match(a.name)), None)
+    anchor = pick_anchor(attributes) or named or (attributes[0].name if attributes else "", AnchorGeneration.UUID)
     selected: dict[str, SelectedAttribute] = {}
     for attribute in attributes:
         if attribute.type in (AttributeType.BINARY, AttributeType.COMPLEX):
@@ -149,6 +160,10 @@ def propose_object_type(
             unique=attribute.unique and attribute.name != anchor[0] and not attribute.primary_key,
         )
         selected[attribute.name].multi_valued = attribute.multi_valued
+    if not any(a.primary_key or a.unique or a.required for a in attributes):  # a CSV header, a JSON object
+        for selected_attribute in selected.values():
+            if selected_attribute.scim == MATCHING[object_type]:  # Entra matches on it: it must be unique
+                selected_attribute.required = selected_attribute.unique = True
     draft = ObjectTypeDraft(target=target, anchor=anchor[0], anchor_generate=anchor[1], attributes=selected)
     if anchor[0] in selected and anchor[1] is not AnchorGeneration.NONE:
         selected[anchor[0]].extra.setdefault("mutability", "readOnly")
@@ -265,7 +280,11 @@ def propose_answers(
     if profile.type_name == "ldap":
         discovered = combined_class(schema, [container])
         return propose_directory_answers(object_type, discovered, naming_contexts(schema)) if discovered else {}
-    if object_type == "Group" and schema is not None:
+    if profile.type_name == "csv" and object_type == "Group":
+        discovered = combined_class(schema, [container])
+        names = [attribute.name for attribute in discovered.attributes] if discovered else []
+        return {"members_column": next((name for name in names if "member" in name.lower()), "")}
+    if profile.type_name == "sql" and object_type == "Group" and schema is not None:
         return propose_members(schema.object_classes)
     return {}
 
@@ -286,9 +305,13 @@ def proposal(
         proposed["dn_template"] = rebase_dn(proposed["dn_template"], proposed["base_dn"], given.get("base_dn", ""))
     target = profile.target_for(container, {**proposed, **given})
     discovered = combined_class(schema, target.get("object_classes") or [container])
+    if discovered is None and profile.new_containers:
+        discovered = DiscoveredObjectClass(container, "new", [])  # its attributes are added on Select Attributes
     if discovered is None:
         raise AnswerError(f"{profile.container_word} {container!r} was not found in the target")
     if profile.type_name == "ldap":
         vendor = schema.detail.get("vendor", "") if schema else ""
         return propose_directory_object_type(object_type, discovered, target, vendor)
-    return propose_object_type(object_type, discovered, target)
+    proposed = propose_object_type(object_type, discovered, target, profile.anchor_generation)
+    proposed.container = container
+    return proposed
