@@ -299,3 +299,18 @@ def test_discovery_documents(scim: httpx.Client) -> None:
     types = scim.get("/ResourceTypes").json()
     assert {r["id"] for r in types["Resources"]} == {"User", "Group"}
     assert scim.get("/ResourceTypes/User").json()["endpoint"] == "/Users"
+
+
+def test_put_and_replace_of_members_set_the_whole_member_list(scim: httpx.Client) -> None:
+    users = [create_user(scim) for _ in range(3)]
+    name = f"put-{uuid.uuid4()}"
+    body = {"schemas": [CORE_GROUP], "displayName": name, "members": [{"value": users[0]["id"]}]}
+    group = scim.post("/Groups", json=body).json()
+    assert [m["value"] for m in group["members"]] == [users[0]["id"]]
+    replaced = {**body, "members": [{"value": users[1]["id"]}, {"value": users[2]["id"]}]}
+    response = scim.put(f"/Groups/{group['id']}", json=replaced)
+    assert response.status_code == 200, response.text
+    assert {m["value"] for m in response.json()["members"]} == {users[1]["id"], users[2]["id"]}
+    only = {"op": "replace", "path": "members", "value": [{"value": users[0]["id"]}]}
+    assert scim.patch(f"/Groups/{group['id']}", json=patch(only)).status_code == 204
+    assert [m["value"] for m in scim.get(f"/Groups/{group['id']}").json()["members"]] == [users[0]["id"]]

@@ -127,6 +127,15 @@ class WriteRules(ContractBase):
         await c.update(n.group, group, Change(remove_members=[b]))
         assert await self._members(c, n, group) == {a}
 
+    async def test_clear_members_then_add_replaces_the_member_list(self, contract_connector, contract_names, tag):
+        c, n = contract_connector, contract_names
+        a, b, x = [self._anchor(c, n, await self._user(c, n, f"{tag}-{i}")) for i in "abx"]
+        group = await self._group(c, n, f"{tag}-g", [a, b])
+        await c.update(n.group, group, Change(clear_members=True, add_members=[x]))
+        assert await self._members(c, n, group) == {x}
+        await c.update(n.group, group, Change(clear_members=True))
+        assert await self._members(c, n, group) == set()
+
     async def test_members_are_returned_only_when_asked(self, contract_connector, contract_names, tag):
         c, n = contract_connector, contract_names
         a = self._anchor(c, n, await self._user(c, n, f"{tag}-a"))

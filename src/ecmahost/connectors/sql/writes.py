@@ -14,20 +14,34 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, delete, insert, literal, select, update
+from sqlalchemy import Insert, delete, insert, literal, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ecmahost.config.model import AnchorGeneration
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound
 from ecmahost.connectors.query import MEMBERS, Change, Record
+from ecmahost.connectors.sql import statements
 from ecmahost.connectors.sql.reads import chunks
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
 from ecmahost.connectors.sql.values import anchor_to_db, to_db
 
 
-async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Record) -> Any:
-    """Insert `record`; return its anchor as stored (the database's value, not yet a string)."""
+def single_statement_insert(tables: ObjectTables, record: Record) -> bool:
+    """True when creating `record` writes one row and nothing else (no child rows, no members): one statement,
+    atomic on its own, so it needs no explicit transaction."""
+    return not record.get(MEMBERS) and not any(record.get(attribute) for attribute in tables.children)
+
+
+def single_statement_update(tables: ObjectTables, change: Change) -> bool:
+    """True when `change` is an UPDATE of the object's own row only."""
+    return bool(change.set) and not (
+        change.replace or change.add_members or change.remove_members or change.clear_members
+    )
+
+
+def _insert_values(tables: ObjectTables, record: Record) -> dict[str, Any]:
+    """The row to insert for `record`: converted values, a generated anchor, the timestamps."""
     values = _row_values(tables, record)
     anchor = tables.anchor.name
     if values.get(anchor) is None:
@@ -40,6 +54,13 @@ async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Rec
     for column in (tables.created, tables.modified):
         if column is not None:
             values[column.name] = to_db(column, now)
+    return values
+
+
+async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Record) -> Any:
+    """Insert `record`; return its anchor as stored (the database's value, not yet a string)."""
+    values = _insert_values(tables, record)
+    anchor = tables.anchor.name
     statement = insert(tables.table).values(values)
     if anchor in values:
         await conn.execute(statement)
@@ -55,15 +76,24 @@ async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Rec
     return anchor_value
 
 
+async def insert_row_returning(conn: AsyncConnection, tables: ObjectTables, record: Record) -> Sequence[Any]:
+    """Insert `record` (for which `single_statement_insert` holds) with one `INSERT ... RETURNING` of every
+    single-valued column and the timestamps, as `reads.get_record` selects them; return that row. The dialect
+    must support INSERT RETURNING (`conn.dialect.insert_returning`)."""
+    names = (tables.anchor.name, *sorted(name for name in tables.columns if name != tables.anchor.name))
+    result = await conn.execute(statements.insert_returning(tables, names), _insert_values(tables, record))
+    return result.one()
+
+
 async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any, change: Change) -> None:
     values = _row_values(tables, change.set, updating=True)
     if tables.modified is not None:
         values[tables.modified.name] = to_db(tables.modified, datetime.now(UTC))
-    where = tables.anchor == literal(anchor, tables.anchor.type)
     if values:
-        result = await conn.execute(update(tables.table).where(where).values(values))
+        result = await conn.execute(statements.update_by_anchor(tables), {**values, statements.ANCHOR: anchor})
         found = result.rowcount > 0
     else:
+        where = tables.anchor == literal(anchor, tables.anchor.type)
         found = (await conn.execute(select(tables.anchor).where(where))).first() is not None
     if not found:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
@@ -73,6 +103,10 @@ async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any
             raise ConfigurationError(f"{attribute!r} is not a complex attribute of {tables.object_type}")
         await conn.execute(delete(spec.table).where(spec.key == literal(anchor, spec.key.type)))
         await _insert_children(conn, spec, anchor, elements)
+    if change.clear_members:
+        spec = _members_of(tables)
+        group = to_db(spec.group_key, anchor)
+        await conn.execute(delete(spec.table).where(spec.group_key == literal(group, spec.group_key.type)))
     if change.remove_members:
         await remove_members(conn, _members_of(tables), anchor, change.remove_members)
     if change.add_members:
