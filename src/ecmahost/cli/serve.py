@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say
-from ecmahost.server import options_from, serve
+from ecmahost.server import options_from, serve, worker_count
 from ecmahost.settings import load_settings
 
 PortOption = Annotated[int | None, typer.Option("--port", help="TCP port (default: host.yaml, else 8585).")]
@@ -18,6 +18,13 @@ InsecureOption = Annotated[
     bool,
     typer.Option("--insecure-http", help="Serve plain HTTP without TLS. Only for local tests: Entra needs HTTPS."),
 ]
+WorkersOption = Annotated[
+    str,
+    typer.Option(
+        "--workers",
+        help="Worker processes sharing the port: a number, or 'auto' for one per CPU core (default: 1).",
+    ),
+]
 
 
 def serve_command(
@@ -25,15 +32,21 @@ def serve_command(
     port: PortOption = None,
     bind: BindOption = None,
     insecure_http: InsecureOption = False,
+    workers: WorkersOption = "1",
 ) -> None:
     """Serve every configured connector over HTTPS (one SCIM endpoint per connector)."""
     with reported_errors():
         where = open_home(home)
         settings = load_settings(where)
-        options = options_from(settings, port, bind, insecure_http)
+        try:
+            count = worker_count(workers)
+        except ValueError as exc:
+            fail(str(exc))
+        options = options_from(settings, port, bind, insecure_http, count)
         cert, _ = settings.certificate_paths(where)
         if not insecure_http and not cert.exists():
             fail(f"no TLS certificate at {cert}; create one with `ecmahost cert generate --home {where.root}`")
         scheme = "http" if insecure_http else "https"
-        say(f"ecmahost serving {where.root} on {scheme}://{options.bind}:{options.port}")
+        plural = f" with {count} workers" if count > 1 else ""
+        say(f"ecmahost serving {where.root} on {scheme}://{options.bind}:{options.port}{plural}")
         serve(where, options)

@@ -120,13 +120,22 @@ def _positive(column: Column, compare: Compare, dialect: str) -> Expression:
     folded = string and not compare.case_exact
     if compare.op in _LIKE:
         return _like(column, compare, dialect, folded)
-    value = to_db(column, compare.value)
     method = "__eq__" if compare.op in (Op.EQ, Op.NE) else _ORDERING[compare.op]
-    if folded and dialect != "mysql":
-        return getattr(func.lower(column), method)(func.lower(literal(value, column.type)))
-    bound = literal(value, column.type)
+    bound = literal(to_db(column, compare.value), column.type)
+    return _comparison(column, method, bound, compare.case_exact, dialect)
+
+
+def eq_template(column: Column, bound: ColumnElement[Any], case_exact: bool, dialect: str) -> Expression:
+    """`column` equals `bound` (a bind parameter), with the same case rules as a filter's `eq`."""
+    return _comparison(column, "__eq__", bound, case_exact, dialect)
+
+
+def _comparison(column: Column, method: str, bound: ColumnElement[Any], case_exact: bool, dialect: str) -> Expression:
+    string = is_string(column)
+    if string and not case_exact and dialect != "mysql":
+        return getattr(func.lower(column), method)(func.lower(bound))
     expression: Expression = getattr(column, method)(bound)
-    if string and compare.case_exact and dialect == "mysql":
+    if string and case_exact and dialect == "mysql":
         exact = getattr(column.collate(_binary_collation(column)), method)(bound)
         return and_(expression, exact) if method == "__eq__" else exact
     return expression

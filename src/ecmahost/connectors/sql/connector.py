@@ -1,8 +1,10 @@
 """`SqlConnector`: the generic SQL connector (`type: sql`) over SQLAlchemy Core and an async driver.
 
 It owns the engine and the reflected tables (reflected on first use, so `open()` works while the database is
-down), opens one transaction per write, bounds each operation by `statement_timeout_seconds`, and translates
-database errors at this edge. Statements are built in `reads`, `writes` and `compile`; it never sees SCIM.
+down), runs reads and single-statement writes (an INSERT ... RETURNING of a row without child rows, an UPDATE
+of the row's own columns) in autocommit and every other write in one transaction, bounds each operation by
+`statement_timeout_seconds`, and translates database errors at this edge. Statements are built in `reads`,
+`writes`, `statements` and `compile`; it never sees SCIM.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ecmahost.config.model import ConnectorConfig
+from ecmahost.config.model import AnchorGeneration, ConnectorConfig
 from ecmahost.connectors.base import Connector, DiscoveredSchema
 from ecmahost.connectors.errors import ConfigurationError, ObjectNotFound
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
@@ -101,6 +103,12 @@ class SqlConnector(Connector):
     async def create(self, object_type: str, record: Record) -> Record:
         async with self._guard(object_type):
             tables = await self._object_tables(object_type)
+            if writes.single_statement_insert(tables, record) and self._require_engine().dialect.insert_returning:
+                async with self._autocommit() as conn:  # one INSERT ... RETURNING: one round trip, atomic
+                    row = await writes.insert_row_returning(conn, tables, record)
+                    fresh = record.get(tables.anchor.name) is None and tables.generate is AnchorGeneration.UUID
+                    records = await reads.complete_records(conn, tables, None, [row], no_children=fresh)
+                    return records[0]
             wanted = frozenset([*tables.columns, *tables.children, MEMBERS]) if MEMBERS in record else None
             async with self._require_engine().begin() as conn:
                 anchor = await writes.insert_object(conn, tables, record)
@@ -113,7 +121,8 @@ class SqlConnector(Connector):
         async with self._guard(object_type):
             tables = await self._object_tables(object_type)
             value = _anchor(tables, anchor)
-            async with self._require_engine().begin() as conn:
+            single = writes.single_statement_update(tables, change)
+            async with self._autocommit() if single else self._require_engine().begin() as conn:
                 await writes.update_object(conn, tables, value, change)
 
     async def delete(self, object_type: str, anchor: str) -> None:
@@ -140,6 +149,13 @@ class SqlConnector(Connector):
             # latest committed data either way.
             self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         return self._engine
+
+    def _autocommit(self) -> AsyncConnection:
+        """A connection for one single statement write (atomic by itself: no BEGIN/COMMIT round trips). Never
+        retried: unlike a read, a write that may have reached the database is not safe to repeat."""
+        self._require_engine()
+        assert self._reader is not None
+        return self._reader.connect()
 
     async def _read(self, statements: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run read-only `statements`, once more on a fresh connection if the pooled one was dead (the database

@@ -1,5 +1,7 @@
 """Read objects: one statement for the page (filter, sort, LIMIT/OFFSET), an exact total with a COUNT only when
 the page cannot tell it, and one `key IN (...)` query per child table (and for members, when asked), never N+1.
+A read by anchor and an `attribute eq value` match use the prepared statements of `statements`, with the one
+child table asked for LEFT JOINed in, so they cost one round trip.
 
 It runs statements on a connection it is given; it opens no transaction and translates no errors.
 """
@@ -10,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ecmahost.connectors.query import MEMBERS, META_CREATED, META_MODIFIED, Record, SearchQuery, SearchResult
+from ecmahost.connectors.query import MEMBERS, Compare, Op, Record, SearchQuery, SearchResult
+from ecmahost.connectors.sql import statements
 from ecmahost.connectors.sql.compile import compile_filter, compile_sort
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
-from ecmahost.connectors.sql.values import anchor_from_db, from_db
+from ecmahost.connectors.sql.values import anchor_from_db, from_db, to_db
 
 IN_LIST_CHUNK = 500
 """At most this many values in one `IN (...)` list: well under every driver's bound parameter limit."""
@@ -29,16 +32,51 @@ def chunks(values: Sequence[Any], size: int = IN_LIST_CHUNK) -> Iterable[Sequenc
 
 async def search(conn: AsyncConnection, tables: ObjectTables, query: SearchQuery) -> SearchResult:
     dialect = conn.dialect.name
-    where = compile_filter(query.filter, tables, dialect) if query.filter is not None else None
     offset = max(query.offset, 0)
     if query.limit == 0:
+        where = compile_filter(query.filter, tables, dialect) if query.filter is not None else None
         return SearchResult(total=await count(conn, tables, where), records=[])
-    order = compile_sort(query.sort, tables, dialect)
-    records = await read_records(conn, tables, where, query.attributes, order, offset, query.limit)
+    prepared = _prepared_eq(tables, query, dialect)
+    if prepared is not None:  # Entra's matching query: one attribute `eq` a value, first page
+        statement, parameters, child = prepared
+        records = await _run(conn, tables, query.attributes, statement, parameters, child)
+        assert query.limit is not None
+        if len(records) < query.limit:
+            return SearchResult(total=len(records), records=records)
+    where = compile_filter(query.filter, tables, dialect) if query.filter is not None else None
+    if prepared is None:
+        order = compile_sort(query.sort, tables, dialect)
+        records = await read_records(conn, tables, where, query.attributes, order, offset, query.limit)
     found = len(records)
     if (query.limit is None or found < query.limit) and (found > 0 or offset == 0):
         return SearchResult(total=offset + found, records=records)
     return SearchResult(total=await count(conn, tables, where), records=records)
+
+
+def _prepared_eq(
+    tables: ObjectTables, query: SearchQuery, dialect: str
+) -> tuple[Select[Any], dict[str, Any], ChildSpec | None] | None:
+    """The cached statement, its parameters and its joined child table when `query` is `attribute eq value` on
+    a column, with no sort and no offset; None for any other query (built afresh by `compile_filter`)."""
+    compare = query.filter
+    if not isinstance(compare, Compare) or compare.op is not Op.EQ or compare.value is None:
+        return None
+    if query.sort is not None or query.offset > 0 or query.limit is None or compare.attribute not in tables.columns:
+        return None
+    column = tables.columns[compare.attribute]
+    names = _single_valued(tables, query.attributes)
+    child = _joinable_child(tables, query.attributes)
+    statement = statements.by_eq(tables, names, compare.attribute, compare.case_exact, dialect, query.limit, child)
+    return statement, {statements.VALUE: to_db(column, compare.value)}, child
+
+
+def _joinable_child(tables: ObjectTables, attributes: frozenset[str] | None) -> ChildSpec | None:
+    """The child table to read in the same statement as the rows (a LEFT JOIN): only when it is the one child
+    table asked for and members are not (two joined child tables would multiply each other's rows)."""
+    wanted = _children(tables, attributes)
+    if len(wanted) != 1 or (tables.members is not None and attributes is not None and MEMBERS in attributes):
+        return None
+    return tables.children[wanted[0]]
 
 
 async def count(conn: AsyncConnection, tables: ObjectTables, where: ColumnElement[bool] | None) -> int:
@@ -52,8 +90,9 @@ async def get_record(
     conn: AsyncConnection, tables: ObjectTables, anchor: Any, attributes: frozenset[str] | None
 ) -> Record | None:
     """The object whose anchor column holds `anchor` (already converted for that column), or None."""
-    where = tables.anchor == literal(anchor, tables.anchor.type)
-    records = await read_records(conn, tables, where, attributes, [], 0, None)
+    child = _joinable_child(tables, attributes)
+    statement = statements.by_anchor(tables, _single_valued(tables, attributes), child)
+    records = await _run(conn, tables, attributes, statement, {statements.ANCHOR: anchor}, child)
     return records[0] if records else None
 
 
@@ -67,20 +106,56 @@ async def read_records(
     limit: int | None,
 ) -> list[Record]:
     names = _single_valued(tables, attributes)
-    stamps = [
-        (key, column)
-        for key, column in ((META_CREATED, tables.created), (META_MODIFIED, tables.modified))
-        if column is not None
-    ]
-    columns = [tables.columns[name] for name in names] + [column for _, column in stamps]
-    statement = select(*columns).order_by(*order)
+    statement = select(*statements.selected_columns(tables, names)).order_by(*order)
     if where is not None:
         statement = statement.where(where)
     if offset:
         statement = statement.offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    rows = (await conn.execute(statement)).all()
+    return await _run(conn, tables, attributes, statement, {})
+
+
+async def _run(
+    conn: AsyncConnection,
+    tables: ObjectTables,
+    attributes: frozenset[str] | None,
+    statement: Select[Any],
+    parameters: dict[str, Any],
+    joined: ChildSpec | None = None,
+) -> list[Record]:
+    """Execute a page `statement` (the columns of `_single_valued(attributes)`, then the timestamps, then with
+    `joined` the child columns of a LEFT JOIN) and add the asked-for child rows and members."""
+    rows = (await conn.execute(statement, parameters)).all()
+    if joined is None:
+        return await complete_records(conn, tables, attributes, rows)
+    width = len(_single_valued(tables, attributes)) + len(statements.stamps(tables))
+    parents: list[Sequence[Any]] = []
+    elements: list[list[dict[str, Any]]] = []
+    for row in rows:  # ordered by parent: one row per child row, or one with a NULL key for none
+        if not parents or row[0] != parents[-1][0]:
+            parents.append(row[:width])
+            elements.append([])
+        if row[width] is not None:
+            elements[-1].append(_element(joined, row[width + 1 :]))
+    records = await complete_records(conn, tables, attributes, parents, no_children=True)
+    for record, found in zip(records, elements, strict=True):
+        record[joined.attribute] = found
+    return records
+
+
+async def complete_records(
+    conn: AsyncConnection,
+    tables: ObjectTables,
+    attributes: frozenset[str] | None,
+    rows: Sequence[Any],
+    *,
+    no_children: bool = False,
+) -> list[Record]:
+    """Records from page rows (as `_run` selects them), with their child rows and members read; `no_children`
+    when the caller knows there are none (the row was just inserted under a new generated anchor)."""
+    names = _single_valued(tables, attributes)
+    stamps = statements.stamps(tables)
     records = [_record(tables, names, row[: len(names)]) for row in rows]
     for record, row in zip(records, rows, strict=True):
         for (key, column), value in zip(stamps, row[len(names) :], strict=True):
@@ -89,7 +164,7 @@ async def read_records(
         return records
     keys = [row[0] for row in rows]
     for attribute in _children(tables, attributes):
-        elements = await _child_elements(conn, tables.children[attribute], keys)
+        elements = {} if no_children else await _child_elements(conn, tables, tables.children[attribute], keys)
         for record in records:
             record[attribute] = elements.get(record[names[0]], [])
     if tables.members is not None and attributes is not None and MEMBERS in attributes:
@@ -99,11 +174,11 @@ async def read_records(
     return records
 
 
-def _single_valued(tables: ObjectTables, attributes: frozenset[str] | None) -> list[str]:
+def _single_valued(tables: ObjectTables, attributes: frozenset[str] | None) -> tuple[str, ...]:
     """The columns to select, the anchor first."""
     anchor = tables.anchor.name
     wanted = tables.columns.keys() if attributes is None else attributes & tables.columns.keys()
-    return [anchor, *sorted(name for name in wanted if name != anchor)]
+    return (anchor, *sorted(name for name in wanted if name != anchor))
 
 
 def _children(tables: ObjectTables, attributes: frozenset[str] | None) -> list[str]:
@@ -112,7 +187,7 @@ def _children(tables: ObjectTables, attributes: frozenset[str] | None) -> list[s
     return [name for name in tables.children if name in attributes]
 
 
-def _record(tables: ObjectTables, names: list[str], row: Sequence[Any]) -> Record:
+def _record(tables: ObjectTables, names: tuple[str, ...], row: Sequence[Any]) -> Record:
     record: Record = {
         name: from_db(tables.columns[name], value, tables.types.get(name))
         for name, value in zip(names, row, strict=True)
@@ -121,20 +196,30 @@ def _record(tables: ObjectTables, names: list[str], row: Sequence[Any]) -> Recor
     return record
 
 
-async def _child_elements(conn: AsyncConnection, spec: ChildSpec, keys: list[Any]) -> dict[str, list[dict[str, Any]]]:
-    subs = list(spec.columns)
+async def _child_elements(
+    conn: AsyncConnection, tables: ObjectTables, spec: ChildSpec, keys: list[Any]
+) -> dict[str, list[dict[str, Any]]]:
     order = list(spec.table.primary_key.columns) or [spec.key]
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk in chunks(keys):
-        statement = select(spec.key, *spec.columns.values()).where(spec.key.in_(chunk)).order_by(*order)
-        for row in (await conn.execute(statement)).all():
-            element = {
-                sub: from_db(spec.columns[sub], value)
-                for sub, value in zip(subs, row[1:], strict=True)
-                if value is not None
-            }
-            found[anchor_from_db(row[0])].append(element)
+        if len(chunk) == 1:  # one object (a GET, a match): a cached statement, no expanding IN list to render
+            result = await conn.execute(statements.children_of_one(tables, spec), {statements.KEY: chunk[0]})
+        else:
+            result = await conn.execute(
+                select(spec.key, *spec.columns.values()).where(spec.key.in_(chunk)).order_by(*order)
+            )
+        for row in result.all():
+            found[anchor_from_db(row[0])].append(_element(spec, row[1:]))
     return found
+
+
+def _element(spec: ChildSpec, values: Sequence[Any]) -> dict[str, Any]:
+    """One child row's sub-attributes (in `spec.columns` order), without the NULL ones."""
+    return {
+        sub: from_db(column, value)
+        for (sub, column), value in zip(spec.columns.items(), values, strict=True)
+        if value is not None
+    }
 
 
 async def member_anchors(conn: AsyncConnection, spec: MembersSpec, keys: list[Any]) -> dict[str, list[str]]:

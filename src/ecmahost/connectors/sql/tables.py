@@ -8,7 +8,7 @@ an admin knows what to fix. It builds no statements beyond what reflection does.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +57,8 @@ class ObjectTables:
     modified: Column[Any] | None = None
     unique_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """constraint or index name -> columns, to name the attribute of a unique violation"""
+    statements: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    """hot statements built once per query shape (`statements.cached`): filled as requests come"""
 
 
 def target_of(name: str, object_type: ObjectTypeConfig) -> SqlObjectType:

@@ -1,0 +1,85 @@
+"""The benchmark's settings: sizes, concurrency, durations, what to compare; parsed from the command line.
+
+The defaults are those of `make bench`. This module only describes and parses settings; it runs nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True, slots=True)
+class BenchOptions:
+    size: int
+    concurrency: int
+    duration: float
+    workers: int
+    cycle_users: int
+    cycle_groups: int
+    group_members: int
+    out: Path
+    admin_url: str
+    database: str
+    profile: bool
+    compare: bool
+    chart: bool
+    keep_database: bool
+
+    @property
+    def delete_range(self) -> int:
+        """How many seeded users (the last ones) are reserved for the DELETE workload."""
+        return max(self.size // 5, 1)
+
+    @property
+    def live_users(self) -> int:
+        """Seeded users that GET, PATCH and the group workload may use (never deleted during the run)."""
+        return self.size - self.delete_range
+
+    @property
+    def cap_seconds(self) -> float:
+        """The time bound of a count-bounded workload (the initial cycle, the growing group)."""
+        return max(self.duration * 30, 60.0)
+
+
+def parse_options(argv: list[str] | None = None) -> BenchOptions:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.hostbench", description=__doc__)
+    parser.add_argument("--size", type=int, default=100_000, help="seeded users (default 100,000)")
+    parser.add_argument("--concurrency", type=int, default=16, help="open connections (default 16)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per timed workload (default 10)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="host worker processes")
+    parser.add_argument("--cycle-users", type=int, default=None, help="users in the initial cycle (default SIZE/10)")
+    parser.add_argument("--cycle-groups", type=int, default=None, help="groups in the cycle (default users/100)")
+    parser.add_argument("--group-members", type=int, default=50_000, help="members of the growing group")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results"), help="folder for JSON, table, chart")
+    parser.add_argument("--admin-url", default=os.environ.get("ECMAHOST_BENCH_POSTGRES_URL", DEFAULT_ADMIN_URL))
+    parser.add_argument("--database", default="ecmahost_bench", help="database to (re)create for the run")
+    parser.add_argument("--profile", action="store_true", help="also record py-spy profiles of GET, POST, PATCH")
+    parser.add_argument("--no-compare", dest="compare", action="store_false", help="skip the comparison servers")
+    parser.add_argument("--no-chart", dest="chart", action="store_false", help="skip the PNG chart")
+    parser.add_argument("--keep-database", action="store_true", help="do not drop the database at the end")
+    args = parser.parse_args(argv)
+    if args.size < 10:
+        parser.error("--size must be at least 10")
+    cycle_users = args.cycle_users if args.cycle_users is not None else max(args.size // 10, args.concurrency)
+    cycle_groups = args.cycle_groups if args.cycle_groups is not None else max(cycle_users // 100, 1)
+    return BenchOptions(
+        size=args.size,
+        concurrency=args.concurrency,
+        duration=args.duration,
+        workers=args.workers,
+        cycle_users=cycle_users,
+        cycle_groups=cycle_groups,
+        group_members=args.group_members,
+        out=args.out,
+        admin_url=args.admin_url,
+        database=args.database,
+        profile=args.profile,
+        compare=args.compare,
+        chart=args.chart,
+        keep_database=args.keep_database,
+    )

@@ -1,0 +1,236 @@
+"""The benchmark run, end to end: seed, database limits, the host (start-up, memory at rest, every workload,
+profiles on request), the comparison servers, then the report. Every server and database it creates is
+stopped or dropped at the end, also on failure."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.hostbench import pgbench, profiling, report, seed
+from benchmarks.hostbench.options import BenchOptions, parse_options
+from benchmarks.hostbench.processes import process_tree, rss_bytes
+from benchmarks.hostbench.servers import RunningServer, ServerSpec, host_spec, prepare_home, start_server
+from benchmarks.hostbench.workloads import (
+    MIB,
+    Workload,
+    WorkloadResult,
+    comparison_workloads,
+    host_workloads,
+    measure,
+    seed_workload,
+)
+from benchmarks.hostbench.wrk import wrk_path
+from rich.console import Console
+
+from ecmahost.home import Home
+
+PROFILED = ("get_filter", "post_users", "patch_users")
+SCIM2_SEED_LIMIT = 10_000
+LAYERS = (
+    "ssl",
+    "uvicorn",
+    "starlette",
+    "ecmahost/http",
+    "ecmahost/scim",
+    "ecmahost/service",
+    "ecmahost/connectors",
+    "sqlalchemy",
+    "asyncpg",
+    "psycopg",
+    "orjson",
+    "pydantic",
+)
+console = Console(width=None if Console().is_terminal else 200)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _show(result: WorkloadResult) -> None:
+    flag = "" if result.errors == 0 else f"  [red]{result.errors} errors: {result.first_error[:200]}[/red]"
+    console.print(
+        f"  {result.server:<12} {result.workload:<28} {result.rate:>9,.1f} req/s  p99 {result.p99_ms:7.2f} ms{flag}"
+    )
+
+
+def _rss_at_rest(server: RunningServer) -> dict[str, float]:
+    time.sleep(1.0)
+    pids = process_tree(server.process.pid)
+    sizes = {pid: rss_bytes(pid) for pid in pids}
+    workers = [size for pid, size in sizes.items() if pid != server.process.pid] or list(sizes.values())
+    return {
+        "rss_at_rest_total_mib": round(sum(sizes.values()) / MIB, 1),
+        "rss_at_rest_per_worker_mib": round(max(workers) / MIB, 1),
+    }
+
+
+def _profile(server: RunningServer, workloads: list[Workload], env: dict[str, str], out: Path) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for workload in (w for w in workloads if w.script in PROFILED):
+        folded = out / f"profile-{workload.script}.folded"
+        recorder = profiling.start_recording(server.process.pid, workload.duration, folded)
+        time.sleep(0.5)  # let py-spy attach to every worker
+        measure(server, workload, env)
+        _, stderr = recorder.communicate(timeout=120)
+        if not folded.exists():
+            console.print(f"[yellow]py-spy wrote no profile for {workload.script}: {stderr.decode()[-300:]}[/yellow]")
+            continue
+        spots = profiling.hot_spots(folded)
+        groups = profiling.inclusive_spots(folded, LAYERS)
+        found[workload.script] = {
+            "file": folded.name,
+            "hot_spots": [asdict(spot) for spot in spots],
+            "inclusive_by_layer": groups,
+        }
+    return found
+
+
+def run(options: BenchOptions) -> dict[str, Any]:
+    wrk_path()
+    out = options.out.resolve()
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    env = {"BENCH_TOKEN": token}
+    results: dict[str, Any] = {
+        "machine": report.machine(),
+        "options": _options_dict(options),
+        "workloads": [],
+        "pgbench": [],
+        "host": {},
+        "ratios": {},
+        "profiles": {},
+    }
+    url = seed.database_url(options.admin_url, options.database)
+    with ExitStack() as cleanup:
+        console.print(f"[bold]Seeding {options.size:,} users into {options.database}[/bold]")
+        seed.recreate_database(options.admin_url, options.database)
+        if not options.keep_database:
+            cleanup.callback(seed.drop_database, options.admin_url, options.database)
+        seed.create_tables(url)
+        seeded = seed.seed(url, options.size)
+        results["host"]["seed_seconds"] = round(seeded.seconds, 1)
+        console.print(f"[bold]pgbench[/bold] ({options.duration:.0f} s each)")
+        results["pgbench"] = [
+            p.as_dict() for p in pgbench.run_pgbench(url, options.concurrency, options.duration, options.live_users)
+        ]
+        # the home (connector file with the token hash, TLS key) lives in a temporary folder, never in the results
+        home = prepare_home(
+            Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="hostbench-home-"))), url, token
+        )
+        host = start_server(host_spec(home, options.workers), home, _free_port(), token, logs)
+        cleanup.callback(host.stop)
+        results["host"].update(
+            {"workers": options.workers, "startup_seconds": round(host.startup_seconds, 2), **_rss_at_rest(host)}
+        )
+        console.print(f"[bold]ecmahost[/bold]: first 200 after {host.startup_seconds:.2f} s, {options.workers} workers")
+        workloads = host_workloads(options)
+        for workload in workloads:
+            result = measure(host, workload, env)
+            results["workloads"].append(result.as_dict())
+            _show(result)
+        if options.profile:
+            results["profiles"] = _profile(host, workloads, env, out)
+        host.stop()
+        if options.compare:
+            _compare(options, home, token, env, logs, results)
+    results["ratios"] = _ratios(results)
+    report.write_json(results, out)
+    if options.chart:
+        report.draw_chart(results, out)
+    report.print_table(results, console)
+    return results
+
+
+def _compare(
+    options: BenchOptions, home: Home, token: str, env: dict[str, str], logs: Path, results: dict[str, Any]
+) -> None:
+    bare = start_server(
+        ServerSpec("bare ASGI", "benchmarks.hostbench.bare_app:app", options.workers, "/bare", factory=False),
+        home,
+        _free_port(),
+        token,
+        logs,
+    )
+    try:
+        result = measure(bare, Workload("fixed SCIM body", "dummy_query", options.concurrency, options.duration), env)
+        results["workloads"].append(result.as_dict())
+        _show(result)
+    finally:
+        bare.stop()
+    spec = ServerSpec(
+        "scim2-server", "benchmarks.hostbench.scim2_app:create_app", 1, "/v2", env=(("HOSTBENCH_TOKEN", token),)
+    )
+    reference = start_server(spec, home, _free_port(), token, logs)
+    try:
+        users = min(options.live_users, SCIM2_SEED_LIMIT)
+        for workload in [seed_workload(options, users), *comparison_workloads(options, users)]:
+            result = measure(reference, workload, env)
+            results["workloads"].append(result.as_dict())
+            _show(result)
+    finally:
+        reference.stop()
+
+
+def _rate(results: dict[str, Any], server: str, workload: str) -> float:
+    return next(
+        (row["rate"] for row in results["workloads"] if row["server"] == server and row["workload"] == workload), 0.0
+    )
+
+
+def _ratios(results: dict[str, Any]) -> dict[str, float]:
+    pg = {row["workload"]: row["tps"] for row in results["pgbench"]}
+    pairs = {
+        "POST /Users vs pgbench single-row INSERT": (
+            _rate(results, "ecmahost", "POST /Users"),
+            pg.get("single-row INSERT", 0.0),
+        ),
+        "GET filter vs bare TLS ASGI": (
+            _rate(results, "ecmahost", "GET filter userName eq"),
+            _rate(results, "bare ASGI", "fixed SCIM body"),
+        ),
+        "GET filter vs pgbench indexed lookup": (
+            _rate(results, "ecmahost", "GET filter userName eq"),
+            pg.get("indexed lookup", 0.0),
+        ),
+        "GET filter vs scim2-server": (
+            _rate(results, "ecmahost", "GET filter userName eq"),
+            _rate(results, "scim2-server", "GET filter userName eq"),
+        ),
+        "POST /Users vs scim2-server": (
+            _rate(results, "ecmahost", "POST /Users"),
+            _rate(results, "scim2-server", "POST /Users"),
+        ),
+    }
+    return {name: a / b for name, (a, b) in pairs.items() if a and b}
+
+
+def _options_dict(options: BenchOptions) -> dict[str, Any]:
+    return {
+        "size": options.size,
+        "concurrency": options.concurrency,
+        "duration": options.duration,
+        "workers": options.workers,
+        "cycle_users": options.cycle_users,
+        "cycle_groups": options.cycle_groups,
+        "group_members": min(options.group_members, options.live_users),
+        "profile": options.profile,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    results = run(options)
+    errors = sum(row["errors"] for row in results["workloads"])
+    console.print(f"Results in {options.out}/ (bench.json, table.md{', chart.png' if options.chart else ''})")
+    return 1 if errors else 0

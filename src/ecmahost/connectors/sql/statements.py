@@ -1,0 +1,129 @@
+"""The hot statements of an object type, built once per query shape and then executed with parameters.
+
+Building a SQLAlchemy statement and generating its cache key cost more CPU than the database spends answering an
+indexed lookup. The shapes every provisioning cycle repeats (read by anchor, find by one attribute `eq`, the
+child rows of one object, insert returning the row, update by anchor) are built here once, with `bindparam`s,
+and kept in `ObjectTables.statements`; SQLAlchemy memoizes a statement's cache key, so executing the same object
+again skips construction and key generation and finds its compiled form in the engine's cache. Values are always
+bound parameters, never SQL text. An UPDATE or INSERT takes its SET/VALUES columns from the execute parameters
+(SQLAlchemy compiles one form per set of keys). This module builds statements; it runs none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, Insert, Select, Update, bindparam, insert, select, update
+
+from ecmahost.connectors.query import META_CREATED, META_MODIFIED
+from ecmahost.connectors.sql.compile import compile_sort, eq_template
+from ecmahost.connectors.sql.tables import ChildSpec, ObjectTables
+
+S = TypeVar("S")
+MAX_SHAPES = 256
+"""At most this many cached statements per object type (the shapes are few; the bound keeps a scan of odd
+queries from growing memory)."""
+ANCHOR = "ecmahost_anchor"
+VALUE = "ecmahost_value"
+KEY = "ecmahost_key"
+
+
+def cached(tables: ObjectTables, key: Hashable, build: Callable[[], S]) -> S:
+    statement: S | None = tables.statements.get(key)
+    if statement is None:
+        statement = build()
+        if len(tables.statements) < MAX_SHAPES:
+            tables.statements[key] = statement
+    return statement
+
+
+def stamps(tables: ObjectTables) -> list[tuple[str, Column[Any]]]:
+    """(record key, column) of the timestamp columns the object type has."""
+    pairs = ((META_CREATED, tables.created), (META_MODIFIED, tables.modified))
+    return [(key, column) for key, column in pairs if column is not None]
+
+
+def selected_columns(tables: ObjectTables, names: Sequence[str]) -> list[Column[Any]]:
+    """The columns of `names` (the anchor first), then the timestamp columns."""
+    return [tables.columns[name] for name in names] + [column for _, column in stamps(tables)]
+
+
+def by_anchor(tables: ObjectTables, names: tuple[str, ...], child: ChildSpec | None = None) -> Select[Any]:
+    """`names` of the object whose anchor is the parameter `ANCHOR`; with `child`, LEFT JOINed with its child rows
+    (`joined_columns`), one row per child row, so one round trip brings both."""
+
+    def build() -> Select[Any]:
+        where = tables.anchor == bindparam(ANCHOR, type_=tables.anchor.type)
+        columns = selected_columns(tables, names)
+        if child is None:
+            return select(*columns).where(where)
+        joined = tables.table.outerjoin(child.table, child.key == tables.anchor)
+        return select(*columns, *joined_columns(child)).select_from(joined).where(where).order_by(*_order(child))
+
+    return cached(tables, ("by_anchor", names, None if child is None else child.attribute), build)
+
+
+def by_eq(
+    tables: ObjectTables,
+    names: tuple[str, ...],
+    attribute: str,
+    case_exact: bool,
+    dialect: str,
+    limit: int,
+    child: ChildSpec | None = None,
+) -> Select[Any]:
+    """The first `limit` objects whose `attribute` equals the parameter `VALUE`, in anchor order: the statement
+    `compile_filter` and `compile_sort` build for `Compare(attribute, EQ, value)` with no sort and no offset.
+    With `child`, that page LEFT JOINed with its child rows, ordered by anchor then child row."""
+
+    def build() -> Select[Any]:
+        column = tables.columns[attribute]
+        where = eq_template(column, bindparam(VALUE, type_=column.type), case_exact, dialect)
+        order = compile_sort(None, tables, dialect)
+        page = select(*selected_columns(tables, names)).where(where).order_by(*order).limit(limit)
+        if child is None:
+            return page
+        rows = page.subquery("page")
+        anchor = next(iter(rows.c))
+        joined = rows.outerjoin(child.table, child.key == anchor)
+        return select(*rows.c, *joined_columns(child)).select_from(joined).order_by(anchor, *_order(child))
+
+    key = ("by_eq", names, attribute, case_exact, dialect, limit, None if child is None else child.attribute)
+    return cached(tables, key, build)
+
+
+def joined_columns(child: ChildSpec) -> list[Column[Any]]:
+    """The child columns a joined statement adds after the page's: the key (NULL when no child row), then the
+    sub-attribute columns in `child.columns` order."""
+    return [child.key, *child.columns.values()]
+
+
+def _order(child: ChildSpec) -> list[Column[Any]]:
+    return list(child.table.primary_key.columns) or [child.key]
+
+
+def children_of_one(tables: ObjectTables, spec: ChildSpec) -> Select[Any]:
+    """The child rows of `spec` whose key is the parameter `KEY`, in primary key order."""
+
+    def build() -> Select[Any]:
+        where = spec.key == bindparam(KEY, type_=spec.key.type)
+        return select(*joined_columns(spec)).where(where).order_by(*_order(spec))
+
+    return cached(tables, ("children_of_one", spec.attribute), build)
+
+
+def insert_returning(tables: ObjectTables, names: tuple[str, ...]) -> Insert:
+    """INSERT of the execute parameters' columns, returning `selected_columns(names)`."""
+    return cached(
+        tables, ("insert_returning", names), lambda: insert(tables.table).returning(*selected_columns(tables, names))
+    )
+
+
+def update_by_anchor(tables: ObjectTables) -> Update:
+    """UPDATE of the execute parameters' columns of the object whose anchor is the parameter `ANCHOR`."""
+    return cached(
+        tables,
+        "update_by_anchor",
+        lambda: update(tables.table).where(tables.anchor == bindparam(ANCHOR, type_=tables.anchor.type)),
+    )

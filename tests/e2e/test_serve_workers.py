@@ -1,0 +1,86 @@
+"""`ecmahost serve --workers 2`: one port served by two worker processes under uvicorn's supervisor, the run files
+naming the supervisor, and a SIGTERM that stops everything and cleans up."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from e2e_serve import prepare_home
+
+from ecmahost.home import Home
+from ecmahost.observability.run_files import pid_path, state_path
+
+from e2e_host import RunningHost, start_host
+
+USER = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "userName": "workers@contoso.com",
+    "name": {"givenName": "Wo", "familyName": "Rkers"},
+}
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes uvicorn's supervisor `pid` spawned (not multiprocessing's resource tracker)."""
+    found: list[int] = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in text and b"spawn_main" in command:
+            found.append(int(status.parent.name))
+    return found
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> Iterator[RunningHost]:
+    home = tmp_path / "home"
+    prepare_home(home, {"demo": "sqlite:///demo.db"})
+    running = start_host(home, ["serve", "--home", str(home), "--bind", "127.0.0.1", "--workers", "2"])
+    yield running
+    running.stop()
+
+
+def test_two_workers_serve_one_port_and_the_run_files_name_the_supervisor(host: RunningHost) -> None:
+    supervisor = host.process.pid
+    _wait_for(lambda: len(_workers(supervisor)) >= 2 and pid_path(Home(host.home)).exists())
+    with host.client() as scim:
+        created = scim.post("/Users", json=USER)
+        assert created.status_code == 201, created.text
+        user_id = created.json()["id"]
+        for _ in range(20):  # new connections, spread over both workers by the kernel
+            with host.client() as fresh:
+                assert fresh.get(f"/Users/{user_id}").json()["userName"] == USER["userName"]
+    assert pid_path(Home(host.home)).read_text().strip() == str(supervisor)
+    _wait_for(lambda: state_path(Home(host.home)).exists())
+    assert json.loads(state_path(Home(host.home)).read_text())["pid"] == supervisor
+
+
+def test_sigterm_to_the_supervisor_stops_every_worker_and_removes_the_run_files(host: RunningHost) -> None:
+    supervisor = host.process.pid
+    _wait_for(lambda: len(_workers(supervisor)) >= 2 and pid_path(Home(host.home)).exists())
+    workers = _workers(supervisor)
+    host.process.send_signal(signal.SIGTERM)
+    try:
+        host.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the supervisor did not stop within 30 s of SIGTERM")
+    assert len(workers) == 2
+    assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
+    assert not pid_path(Home(host.home)).exists()
