@@ -36,6 +36,7 @@ import uvicorn
 from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
+from ecmahost import tls_reload
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
 from ecmahost.http.app import create_app
@@ -92,8 +93,9 @@ def tls_context(home: Home, settings: HostSettings) -> ssl.SSLContext:
 
 
 def _tls_factory(cert: Path, key: Path, _config: uvicorn.Config, _default: Any) -> ssl.SSLContext:
-    """uvicorn's `ssl_context_factory`, picklable so that spawned workers build the same context."""
-    return server_ssl_context(cert, key)
+    """uvicorn's `ssl_context_factory`, picklable so that spawned workers build the same context. The context
+    is watched: a renewed certificate is served without a restart (`tls_reload`)."""
+    return tls_reload.watch(server_ssl_context(cert, key), cert, key)
 
 
 def _uvicorn_config(app: Any, home: Home, settings: HostSettings, options: ServeOptions) -> uvicorn.Config:
@@ -204,6 +206,7 @@ class LevelFollower(HostMonitor):
         self._task = asyncio.get_running_loop().create_task(self._run(), name="ecmahost-level-follower")
 
     def poll(self) -> None:
+        tls_reload.poll()
         self.reload_levels()
 
     async def stop(self) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ecmahost import __version__
+from ecmahost import __version__, tls_reload
 from ecmahost.config.errors import ConfigError
 from ecmahost.home import Home
 from ecmahost.observability.log_setup import apply_levels
@@ -96,7 +96,9 @@ class HostMonitor:
                 logger.exception("host monitor pass failed")
 
     def poll(self) -> None:
-        """One pass: reload the levels if `host.yaml` changed, rewrite the state if due."""
+        """One pass: reload the levels if `host.yaml` changed, the certificate if its files changed, rewrite the
+        state if due."""
+        tls_reload.poll()
         changed = self.reload_levels()
         due = time.monotonic() - self._written_at >= self.state_every
         if changed or due or self.runtime.recent_errors.version != self._errors_written:
