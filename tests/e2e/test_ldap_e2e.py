@@ -21,18 +21,14 @@ from ecmahost.home import Home
 from ecmahost.tls import generate_certificate
 
 from e2e_host import STARTUP_SECONDS, RunningHost, free_port
+from entra_requests import CORE_GROUP, ECMA, ENTERPRISE, patch
+from entra_requests import entra_user as base_entra_user
 from support.slapd import PASSWORD_ENV, PEOPLE, ROOT_PASSWORD, Slapd, connector_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ldap]
 
 TOKEN = "ldap-e2e-secret-token-0123"
 NAME = "OpenLDAP"
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-ECMA = "urn:ietf:params:scim:schemas:extension:ECMA2Host:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 def _start(home: Path, server: Slapd) -> RunningHost:
@@ -88,22 +84,13 @@ def scim(ldap_host: RunningHost) -> Iterator[httpx.Client]:
 
 
 def entra_user(login: str | None = None) -> dict[str, Any]:
-    login = login or f"user-{uuid.uuid4()}"
-    return {
-        "schemas": [CORE_USER, ENTERPRISE],
-        "externalId": str(uuid.uuid4()),
-        "userName": login,
-        "active": True,
-        "title": None,
-        "password": "Initial-Pa55!",
-        "emails": [{"primary": True, "type": "work", "value": f"{login}@example.org"}],
-        "name": {"formatted": "Given Family", "familyName": "Family", "givenName": "Given"},
-        "roles": [],
-    }
-
-
-def patch(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
+    """Entra's create body with an initial password, which the directory stores hashed and never returns."""
+    user = base_entra_user(login or f"user-{uuid.uuid4()}")
+    del user["addresses"], user["phoneNumbers"], user["manager"], user["meta"]
+    user["password"] = "Initial-Pa55!"
+    user["emails"][0]["value"] = user["userName"] + "@example.org"
+    user["name"] = {"formatted": "Given Family", "familyName": "Family", "givenName": "Given"}
+    return user
 
 
 def create_user(scim: httpx.Client, login: str | None = None) -> dict[str, Any]:

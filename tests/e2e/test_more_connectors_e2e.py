@@ -12,20 +12,23 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_connectors import EXAMPLES, ConnectorHost, example, json_server_available, rest_target, start_connector_host
 from typer.testing import CliRunner
 
 from ecmahost.cli.main import app
 
-pytestmark = pytest.mark.e2e
+from e2e_connectors import EXAMPLES, ConnectorHost, example, json_server_available, rest_target, start_connector_host
+from entra_requests import (
+    CORE_GROUP,
+    ECMA,
+    ENTERPRISE,
+    LIST,
+    assert_error,
+    create_user,
+    entra_user,
+    patch,
+)
 
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-ECMA = "urn:ietf:params:scim:schemas:extension:ECMA2Host:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+pytestmark = pytest.mark.e2e
 
 
 def _csv(home: Any) -> dict[str, Any]:
@@ -75,41 +78,6 @@ def host(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 def scim(host: ConnectorHost) -> Iterator[httpx.Client]:
     with host.client() as client:
         yield client
-
-
-def entra_user(login: str | None = None) -> dict[str, Any]:
-    login = login or f"Test_User_{uuid.uuid4()}"
-    return {
-        "schemas": [CORE_USER, ENTERPRISE],
-        "externalId": str(uuid.uuid4()),
-        "userName": login,
-        "active": True,
-        "addresses": None,
-        "title": None,
-        "manager": None,
-        "emails": [{"primary": True, "type": "work", "value": f"{login}@testuser.com"}],
-        "meta": {"resourceType": "User"},
-        "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
-        "roles": [],
-    }
-
-
-def patch(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
-
-
-def create_user(scim: httpx.Client, login: str | None = None) -> dict[str, Any]:
-    response = scim.post("/Users", json=entra_user(login))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def assert_error(response: httpx.Response, status: int, scim_type: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["schemas"] == [ERROR]
-    assert body["status"] == str(status)
-    assert body.get("scimType") == scim_type
 
 
 def test_test_connection_query_gets_the_exact_empty_list(scim: httpx.Client) -> None:
