@@ -148,14 +148,12 @@ class ProvisioningService:
         record = extract(mapping, check_schemas(mapping, body))
         require(mapping, record)
         members = self._initial_members(mapping, body)
+        if members:
+            record[MEMBERS] = members  # written in the create's own transaction: a bad member leaves no group
         async with self.target_errors(object_type):
             stored = await self.connector.create(object_type, record)
-            if members:
-                anchor = str(stored[mapping.anchor])
-                await self.connector.update(object_type, anchor, Change(add_members=members))
-                stored[MEMBERS] = members
         if mapping.has_members:
-            stored.setdefault(MEMBERS, [])
+            stored.setdefault(MEMBERS, members)
         return render(mapping, stored, base_url=base_url)
 
     def _initial_members(self, mapping: ObjectMapping, body: dict[str, Any]) -> list[str]:

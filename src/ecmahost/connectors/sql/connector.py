@@ -10,6 +10,7 @@ of the row's own columns) in autocommit and every other write in one transaction
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, Sear
 from ecmahost.connectors.sql import reads, writes
 from ecmahost.connectors.sql.discovery import discover_schema
 from ecmahost.connectors.sql.engine import create_engine
-from ecmahost.connectors.sql.errors import translated
+from ecmahost.connectors.sql.errors import is_deadlock, translated
 from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 from ecmahost.connectors.sql.tables import ObjectTables, reflect_object_types, target_of
 from ecmahost.connectors.sql.values import anchor_to_db
@@ -122,8 +123,11 @@ class SqlConnector(Connector):
             tables = await self._object_tables(object_type)
             value = _anchor(tables, anchor)
             single = writes.single_statement_update(tables, change)
-            async with self._autocommit() if single else self._require_engine().begin() as conn:
-                await writes.update_object(conn, tables, value, change)
+            if single:
+                async with self._autocommit() as conn:
+                    await writes.update_object(conn, tables, value, change)
+                return
+            await self._transaction(lambda conn: writes.update_object(conn, tables, value, change))
 
     async def delete(self, object_type: str, anchor: str) -> None:
         async with self._guard(object_type):
@@ -131,8 +135,7 @@ class SqlConnector(Connector):
             tables = await self._object_tables(object_type)
             value = _anchor(tables, anchor)
             member_tables = [t.members for t in all_tables.values() if t.members is not None]
-            async with self._require_engine().begin() as conn:
-                await writes.delete_object(conn, tables, value, member_tables)
+            await self._transaction(lambda conn: writes.delete_object(conn, tables, value, member_tables))
 
     def _guard(self, object_type: str | None = None) -> Any:
         def unique_keys() -> dict[str, tuple[str, ...]]:
@@ -156,6 +159,19 @@ class SqlConnector(Connector):
         self._require_engine()
         assert self._reader is not None
         return self._reader.connect()
+
+    async def _transaction(self, statements: Callable[[AsyncConnection], Awaitable[T]], attempts: int = 3) -> T:
+        """Run `statements` in one transaction; a deadlock victim (rolled back whole by the database) runs again,
+        so two PATCHes racing on one group both succeed instead of one getting 503."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self._require_engine().begin() as conn:
+                    return await statements(conn)
+            except DBAPIError as exc:
+                if attempt == attempts or not is_deadlock(exc):
+                    raise
+                await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _read(self, statements: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run read-only `statements`, once more on a fresh connection if the pooled one was dead (the database

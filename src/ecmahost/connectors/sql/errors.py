@@ -94,6 +94,26 @@ def translate(exc: BaseException, unique_keys: Mapping[str, tuple[str, ...]]) ->
     return TargetUnavailable(f"the database is unavailable: {message}")
 
 
+MYSQL_DEADLOCK = 1213
+PG_DEADLOCK_STATES = ("40P01", "40001")
+"""deadlock detected, serialization failure: the database rolled the whole transaction back"""
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """Whether the database chose this transaction as a deadlock victim (and rolled it back): safe to run again."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    orig: BaseException = exc.orig if isinstance(exc.orig, BaseException) else exc
+    cause = orig.__cause__ or orig
+    for candidate in (orig, cause):
+        args = getattr(candidate, "args", ())
+        if args and args[0] == MYSQL_DEADLOCK:
+            return True
+        if (getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)) in PG_DEADLOCK_STATES:
+            return True
+    return False
+
+
 def _kind(orig: BaseException) -> _Kind | None:
     args = getattr(orig, "args", ())
     if args and isinstance(args[0], int) and type(orig).__module__.split(".")[0] in ("pymysql", "aiomysql"):
