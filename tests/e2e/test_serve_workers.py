@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from e2e_serve import prepare_home
 
 from ecmahost.home import Home
 from ecmahost.observability.run_files import pid_path, state_path
 
 from e2e_host import RunningHost, start_host
+from e2e_serve import prepare_home
 
 USER = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],

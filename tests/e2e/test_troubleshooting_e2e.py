@@ -15,11 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_serve import DOWN_TARGET, ecmahost, prepare_home, start_serve, write_expired_certificate
 
 from ecmahost.settings import HostSettings, TlsSettings, save_settings
 
 from e2e_host import TOKEN, RunningHost, free_port
+from e2e_serve import DOWN_TARGET, ecmahost, prepare_home, start_serve, write_expired_certificate
 
 pytestmark = pytest.mark.e2e
 
