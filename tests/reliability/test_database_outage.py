@@ -99,17 +99,24 @@ def _assert_outages_answered_503_fast_then_recovered(
     assert not without_retry_after, "every 503 carries Retry-After (seconds)"
     figures: dict[str, object] = {}
     for outage in outages:
-        refused = [o.seconds for o in outcomes if outage.during(o) and o.status == 503]
-        assert refused, f"{outage.fault}: no request got 503 during the outage (was the fault injected?)"
-        assert max(refused) < outage.bound, f"{outage.fault}: a 503 took {max(refused):.2f} s (> {outage.bound} s)"
+        during = [o for o in outcomes if outage.during(o)]
+        assert during, f"{outage.fault}: no request was sent during the outage"
+        slowest = max(o.seconds for o in during)
+        assert slowest < outage.bound, f"{outage.fault}: an answer took {slowest:.2f} s (> {outage.bound} s)"
+        refused = [o.seconds for o in during if o.status == 503]
+        if outage.fault != "SIGSTOP":
+            assert refused, f"{outage.fault}: no request got 503 during the outage (was the fault injected?)"
+        # A frozen server may be thawed before the statement timeout has answered 503 (cancelling a query on a
+        # frozen connection waits for the server): then the waiting requests succeed, within the bound.
         recovered = [o.started + o.seconds for o in outcomes if o.started >= outage.ended and o.acknowledged]
         assert recovered, f"{outage.fault}: no request succeeded after the server came back"
         recovery = min(recovered) - outage.ended
         assert recovery < RECOVERY_BOUND, f"{outage.fault}: the host took {recovery:.1f} s to recover"
         figures[outage.fault] = {
             "503_answers": len(refused),
-            "503_max_seconds": round(max(refused), 3),
-            "503_p95_seconds": round(percentile(refused, 0.95), 3),
+            "503_max_seconds": round(max(refused), 3) if refused else None,
+            "503_p95_seconds": round(percentile(refused, 0.95), 3) if refused else None,
+            "slowest_answer_seconds": round(slowest, 3),
             "recovery_seconds": round(recovery, 3),
         }
     return figures
