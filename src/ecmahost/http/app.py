@@ -14,6 +14,7 @@ sets `metrics.token_hash`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 import uuid
@@ -166,6 +167,18 @@ def _cause(exc: BaseException) -> str:
     return type(exc.__cause__ or exc).__name__
 
 
+GC_THRESHOLD = 20_000
+"""Allocations between young-generation collections (CPython's default is 700)."""
+
+
+def settle_garbage_collector() -> None:
+    """Move everything loaded at start-up (modules, compiled mappings, statements) out of the collector's view and
+    collect the youngest generation less often: fewer, shorter pauses in the request path (the p99)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
+
+
 class RequestGuards:
     """What every SCIM request passes before its handler: the failed-token limit per client, the token of the
     connector, and the connector's concurrency limit."""
@@ -313,6 +326,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await runtime.start()
+        settle_garbage_collector()
         if monitor is not None:
             monitor.start()
         # Connector files changed by `ecmahost connector new/edit`, the admin UI or an editor apply without restart.
