@@ -106,16 +106,22 @@ def test_directory_stopped_killed_and_frozen_mid_run_loses_no_acknowledged_write
     assert all((o.retry_after or "").isdigit() for o in outcomes if o.status == 503), "a 503 without Retry-After"
     figures: dict[str, object] = {"requests": len(outcomes)}
     for name, began, ended in windows:
-        refused = [o.seconds for o in outcomes if began <= o.started < ended and o.status == 503]
-        assert refused, f"{name}: no request got 503 during the outage"
-        assert max(refused) < SLOW_503_BOUND, f"{name}: a 503 took {max(refused):.2f} s"
+        during = [o for o in outcomes if began <= o.started < ended]
+        assert during, f"{name}: no request was sent during the outage"
+        slowest = max(o.seconds for o in during)
+        assert slowest < SLOW_503_BOUND, f"{name}: an answer took {slowest:.2f} s during the outage"
+        refused = [o.seconds for o in during if o.status == 503]
+        if name != "SIGSTOP":
+            assert refused, f"{name}: no request got 503 during the outage"
+        # A frozen directory thawed before the timeout struck lets the waiting requests succeed, within the bound.
         recovered = [o.started + o.seconds for o in outcomes if o.started >= ended and o.acknowledged]
         assert recovered, f"{name}: nothing succeeded after the directory came back"
         assert min(recovered) - ended < RECOVERY_BOUND, f"{name}: no recovery within {RECOVERY_BOUND} s"
         figures[name] = {
             "503_answers": len(refused),
-            "503_max_seconds": round(max(refused), 3),
-            "503_p95_seconds": round(percentile(refused, 0.95), 3),
+            "503_max_seconds": round(max(refused), 3) if refused else None,
+            "503_p95_seconds": round(percentile(refused, 0.95), 3) if refused else None,
+            "slowest_answer_seconds": round(slowest, 3),
             "recovery_seconds": round(min(recovered) - ended, 3),
         }
     created = {o.key: o.body["id"] for o in outcomes if o.action == "create" and o.status == 201 and o.body}
