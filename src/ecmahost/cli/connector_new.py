@@ -40,37 +40,49 @@ def _opt(help_text: str, *names: str) -> typer.models.OptionInfo:
     return typer.Option(*names, help=help_text, show_default=False)
 
 
+# Options shared by `new` and `edit`, declared once.
+DescriptionOption = Annotated[str | None, _opt("Free text shown in the connector list.", "--description")]
+AnswersOption = Annotated[Path | None, _opt("YAML answers file (see docs/wizard.md).", "--answers")]
+ConnectOption = Annotated[
+    list[str] | None, _opt("Connectivity answer KEY=VALUE (host, port, folder, command, base_url...).", "--connect")
+]
+UrlOption = Annotated[str | None, _opt("SQL: the SQLAlchemy URL without password.", "--url")]
+PasswordEnvOption = Annotated[str | None, _opt("Reference this environment variable as password.", "--password-env")]
+ObjectTypeOption = Annotated[list[str] | None, _opt("TYPE=CONTAINER, e.g. User=Employees.", "--object-type")]
+ObjectOptionOption = Annotated[
+    list[str] | None,
+    _opt("TYPE:KEY=VALUE object type option (base_dn, rdn, members_column, child_tables...).", "--option"),
+]
+AnchorOption = Annotated[list[str] | None, _opt("TYPE=ATTRIBUTE: the anchor.", "--anchor")]
+MapOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE=SCIM_PATH (empty path: extension only).", "--map")]
+DropOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE not to expose.", "--drop")]
+MultiValuedOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE gives and takes lists (LDAP).", "--multi-valued")]
+SingleValueOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE: treat as single value (LDAP).", "--single-value")]
+DisableOption = Annotated[list[str] | None, _opt("TYPE=nothing|delete|set:ATTR=false.", "--disable")]
+DeleteOption = Annotated[list[str] | None, _opt("TYPE=delete|nothing|set:ATTR=true.", "--delete")]
+DryRunOption = Annotated[bool, _opt("Print the connector file instead of saving it.", "--dry-run")]
+
+
 def new(
     name: Annotated[str | None, _opt("Connector name (in the URL, case-sensitive).", "--name")] = None,
     type_: Annotated[str | None, _opt("Connector type: sql, ldap, csv, script or rest.", "--type")] = None,
-    description: Annotated[str | None, _opt("Free text shown in the connector list.", "--description")] = None,
-    answers_file: Annotated[Path | None, _opt("YAML answers file (see docs/wizard.md).", "--answers")] = None,
-    connect: Annotated[
-        list[str] | None, _opt("Connectivity answer KEY=VALUE (host, port, folder, command, base_url...).", "--connect")
-    ] = None,
-    url: Annotated[str | None, _opt("SQL: the SQLAlchemy URL without password.", "--url")] = None,
-    password_env: Annotated[
-        str | None, _opt("Reference this environment variable as password.", "--password-env")
-    ] = None,
-    object_type: Annotated[list[str] | None, _opt("TYPE=CONTAINER, e.g. User=Employees.", "--object-type")] = None,
-    option: Annotated[
-        list[str] | None,
-        _opt("TYPE:KEY=VALUE object type option (base_dn, rdn, members_column, child_tables...).", "--option"),
-    ] = None,
-    anchor: Annotated[list[str] | None, _opt("TYPE=ATTRIBUTE: the anchor.", "--anchor")] = None,
-    map_: Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE=SCIM_PATH (empty path: extension only).", "--map")] = None,
-    drop: Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE not to expose.", "--drop")] = None,
-    multi_valued: Annotated[
-        list[str] | None, _opt("TYPE:ATTRIBUTE gives and takes lists (LDAP).", "--multi-valued")
-    ] = None,
-    single_value: Annotated[
-        list[str] | None, _opt("TYPE:ATTRIBUTE: treat as single value (LDAP).", "--single-value")
-    ] = None,
-    disable: Annotated[list[str] | None, _opt("TYPE=nothing|delete|set:ATTR=false.", "--disable")] = None,
-    delete: Annotated[list[str] | None, _opt("TYPE=delete|nothing|set:ATTR=true.", "--delete")] = None,
+    description: DescriptionOption = None,
+    answers_file: AnswersOption = None,
+    connect: ConnectOption = None,
+    url: UrlOption = None,
+    password_env: PasswordEnvOption = None,
+    object_type: ObjectTypeOption = None,
+    option: ObjectOptionOption = None,
+    anchor: AnchorOption = None,
+    map_: MapOption = None,
+    drop: DropOption = None,
+    multi_valued: MultiValuedOption = None,
+    single_value: SingleValueOption = None,
+    disable: DisableOption = None,
+    delete: DeleteOption = None,
     no_token: Annotated[bool, _opt("Do not generate a token now.", "--no-token")] = False,
     no_input: Annotated[bool, _opt("Never prompt: missing answers take the proposal.", "--no-input")] = False,
-    dry_run: Annotated[bool, _opt("Print the connector file instead of saving it.", "--dry-run")] = False,
+    dry_run: DryRunOption = False,
     home: HomeOption = None,
 ) -> None:
     """Create a connector: the configuration wizard's questions, asked here or answered by flags."""
@@ -86,29 +98,23 @@ def new(
 
 def edit(
     name: Annotated[str, typer.Argument(help="Connector name.")],
-    description: Annotated[str | None, _opt("Free text shown in the connector list.", "--description")] = None,
-    answers_file: Annotated[Path | None, _opt("YAML answers file (see docs/wizard.md).", "--answers")] = None,
-    connect: Annotated[list[str] | None, _opt("Connectivity answer KEY=VALUE.", "--connect")] = None,
-    url: Annotated[str | None, _opt("SQL: the SQLAlchemy URL without password.", "--url")] = None,
-    password_env: Annotated[
-        str | None, _opt("Reference this environment variable as password.", "--password-env")
-    ] = None,
-    object_type: Annotated[list[str] | None, _opt("TYPE=CONTAINER, e.g. User=Employees.", "--object-type")] = None,
-    option: Annotated[list[str] | None, _opt("TYPE:KEY=VALUE object type option.", "--option")] = None,
-    anchor: Annotated[list[str] | None, _opt("TYPE=ATTRIBUTE: the anchor.", "--anchor")] = None,
-    map_: Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE=SCIM_PATH.", "--map")] = None,
-    drop: Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE not to expose.", "--drop")] = None,
-    multi_valued: Annotated[
-        list[str] | None, _opt("TYPE:ATTRIBUTE gives and takes lists (LDAP).", "--multi-valued")
-    ] = None,
-    single_value: Annotated[
-        list[str] | None, _opt("TYPE:ATTRIBUTE: treat as single value (LDAP).", "--single-value")
-    ] = None,
-    disable: Annotated[list[str] | None, _opt("TYPE=nothing|delete|set:ATTR=false.", "--disable")] = None,
-    delete: Annotated[list[str] | None, _opt("TYPE=delete|nothing|set:ATTR=true.", "--delete")] = None,
+    description: DescriptionOption = None,
+    answers_file: AnswersOption = None,
+    connect: ConnectOption = None,
+    url: UrlOption = None,
+    password_env: PasswordEnvOption = None,
+    object_type: ObjectTypeOption = None,
+    option: ObjectOptionOption = None,
+    anchor: AnchorOption = None,
+    map_: MapOption = None,
+    drop: DropOption = None,
+    multi_valued: MultiValuedOption = None,
+    single_value: SingleValueOption = None,
+    disable: DisableOption = None,
+    delete: DeleteOption = None,
     generate_token: Annotated[bool, _opt("Replace the token with a new one, shown once.", "--generate-token")] = False,
     no_input: Annotated[bool, _opt("Never prompt: only the given answers change.", "--no-input")] = False,
-    dry_run: Annotated[bool, _opt("Print the connector file instead of saving it.", "--dry-run")] = False,
+    dry_run: DryRunOption = False,
     home: HomeOption = None,
 ) -> None:
     """Change a connector with the wizard's questions (current values are the defaults); comments are kept."""
