@@ -33,8 +33,6 @@ from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, draft_from_file
 from ecmahost.wizard.save import file_text, save_draft
 from ecmahost.wizard.steps import full_issues
 
-Many = Annotated[list[str] | None, typer.Option(show_default=False)]
-
 
 def _opt(help_text: str, *names: str) -> typer.models.OptionInfo:
     return typer.Option(*names, help=help_text, show_default=False)
