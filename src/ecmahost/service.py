@@ -21,11 +21,12 @@ from ecmahost.connectors.base import Connector
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, Sort
 from ecmahost.scim import discovery
 from ecmahost.scim.filter_map import FilterTranslator
-from ecmahost.scim.listing import ListParams, parse_list_params
+from ecmahost.scim.filter_parser import parse_attr_path
+from ecmahost.scim.listing import ListParams, names, parse_list_params
 from ecmahost.scim.mapping import ObjectMapping
 from ecmahost.scim.openapi import openapi_document
-from ecmahost.scim.patch import NeedCurrent, PatchPlanner, parse_operations
-from ecmahost.scim.resources import check_schemas, extract, project, render, require
+from ecmahost.scim.patch import NeedCurrent, PatchPlanner, member_ids, parse_operations
+from ecmahost.scim.resources import check_schemas, ci_get, extract, project, render, require
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +113,6 @@ class ProvisioningService:
     def _query(self, object_type: str, mapping: ObjectMapping, listing: ListParams) -> SearchQuery:
         sort = None
         if listing.sort_by:
-            from ecmahost.scim.filter_parser import parse_attr_path
-
             path = parse_attr_path(listing.sort_by)
             item = mapping.field_at(path)
             if path.attr.lower() == "id" and not path.sub:
@@ -130,8 +129,6 @@ class ProvisioningService:
         )
 
     async def get(self, object_type: str, anchor: str, params: Mapping[str, str], base_url: str) -> dict[str, Any]:
-        from ecmahost.scim.listing import names
-
         mapping = self.mapping(object_type)
         attributes, excluded = names(params.get("attributes")), names(params.get("excludedAttributes"))
         record = await self._read(object_type, anchor, self._wanted(mapping, attributes, excluded))
@@ -159,11 +156,8 @@ class ProvisioningService:
     def _initial_members(self, mapping: ObjectMapping, body: dict[str, Any]) -> list[str]:
         if not mapping.has_members:
             return []
-        from ecmahost.scim.patch import _member_ids
-        from ecmahost.scim.resources import ci_get
-
         value = ci_get(body, "members")
-        ids = _member_ids(value, "members") if value else []
+        ids = member_ids(value, "members") if value else []
         if len(ids) > self.limits.max_members_per_patch:
             raise errors.TooMany(f"at most {self.limits.max_members_per_patch} members per request")
         return ids

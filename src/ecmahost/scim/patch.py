@@ -112,7 +112,7 @@ class PatchPlan:
         return change
 
 
-def _member_ids(value: Any, where: str) -> list[str]:
+def member_ids(value: Any, where: str) -> list[str]:
     items = value if isinstance(value, list) else [value]
     ids = []
     for item in items:
@@ -249,7 +249,7 @@ class PatchPlanner:
         if op is PatchOpKind.REMOVE and value is None:
             plan.clear_members, plan.add_members, plan.remove_members = True, [], []
             return
-        ids = _member_ids(value, "members")
+        ids = member_ids(value, "members")
         if op is PatchOpKind.REPLACE:
             plan.clear_members, plan.remove_members = True, []
             plan.add_members = ids
