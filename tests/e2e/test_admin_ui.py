@@ -8,11 +8,9 @@ Screenshots of every page go to test-artifacts/screenshots/ (git-ignored) for a 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,43 +21,16 @@ from sqlalchemy import create_engine, text
 
 from ecmahost.connectors.sql.demo_schema import create_demo_tables
 
+from admin_browser import open_browser_page, running_admin, start_ecmahost, stop_process, wait_for
 from e2e_host import free_port
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "admin-password-for-e2e"
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, **kwargs: object) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            httpx.get(url, timeout=2, **kwargs)  # type: ignore[arg-type]
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer:\n{log.read_text()}")
-
-
-def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "ecmahost", *command], stdout=out, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -90,26 +61,14 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def admin_url(home: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed: run scripts/ensure-browser.sh")
-    port = free_port()
-    log = home.parent / "admin.log"
-    process = _start(["admin", "--home", str(home), "--port", str(port)], log)
-    url = f"http://127.0.0.1:{port}"
-    _wait_for(f"{url}/login", process, log)
-    yield url
-    _stop(process)
+    with running_admin(home, home.parent / "admin.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser_page(admin_url: str) -> Iterator[object]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1366, "height": 850})
-        page.set_default_timeout(20_000)
+    with open_browser_page(SCREENSHOTS) as page:
         yield page
-        browser.close()
 
 
 def shot(page: object, name: str) -> None:
@@ -216,10 +175,10 @@ def test_a_sql_connector_configured_in_the_browser_serves_scim(
 
     port = free_port()
     log = home.parent / "host.log"
-    host = _start(["serve", "--home", str(home), "--port", str(port)], log)
+    host = start_ecmahost(["serve", "--home", str(home), "--port", str(port)], log)
     try:
         cert = ssl.create_default_context(cafile=str(home / "certs" / "host.crt"))
-        _wait_for(f"https://localhost:{port}/health", host, log, verify=cert)
+        wait_for(f"https://localhost:{port}/health", host, log, verify=cert)
         base = f"https://localhost:{port}/ecma2host_HRpg/scim"
         page.goto(f"{admin_url}/connectors/HRpg/test")  # type: ignore[attr-defined]
         page.get_by_label("Tenant URL").fill(base)  # type: ignore[attr-defined]
@@ -241,7 +200,7 @@ def test_a_sql_connector_configured_in_the_browser_serves_scim(
             found = scim.get("/Users", params={"filter": f'userName eq "{login}"'}).json()
             assert found["totalResults"] == 1
     finally:
-        _stop(host)
+        stop_process(host)
     engine = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:

@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 # the admin UI's fixtures (a home with an admin password and a certificate, the UI process, the browser page)
-from test_admin_ui import PASSWORD, SCREENSHOTS, _start, _stop, _wait_for, admin_url, browser_page, home  # noqa: F401
-
+from admin_browser import start_ecmahost, stop_process, wait_for
 from e2e_host import free_port
 from support.slapd import BASE_DN, GROUPS, PEOPLE, ROOT_DN, ROOT_PASSWORD, Slapd
+from test_admin_ui import PASSWORD, SCREENSHOTS, admin_url, browser_page, home  # noqa: F401
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -127,12 +127,12 @@ def test_an_ldap_connector_configured_in_the_browser_provisions_users_and_groups
 
     port = free_port()
     log = home.parent / "ldap-host.log"
-    host = _start(["serve", "--home", str(home), "--port", str(port), "--bind", "127.0.0.1"], log)
+    host = start_ecmahost(["serve", "--home", str(home), "--port", str(port), "--bind", "127.0.0.1"], log)
     login, other = f"ui-{uuid.uuid4().hex[:8]}", f"ui-{uuid.uuid4().hex[:8]}"
     group_name = f"team-{uuid.uuid4().hex[:6]}"
     try:
         cert = ssl.create_default_context(cafile=str(home / "certs" / "host.crt"))
-        _wait_for(f"https://localhost:{port}/health", host, log, verify=cert)
+        wait_for(f"https://localhost:{port}/health", host, log, verify=cert)
         base = f"https://localhost:{port}/ecma2host_{NAME}/scim"
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, verify=cert, headers=headers, timeout=30) as scim:
@@ -151,7 +151,7 @@ def test_an_ldap_connector_configured_in_the_browser_provisions_users_and_groups
             found = scim.get("/Users", params={"filter": f'userName eq "{login}"'}).json()
             assert found["totalResults"] == 1
     finally:
-        _stop(host)
+        stop_process(host)
 
     conn = ldap_server.admin()
     try:

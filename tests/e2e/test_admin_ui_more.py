@@ -10,7 +10,6 @@ Screenshots go to test-artifacts/screenshots/more/ (git-ignored).
 from __future__ import annotations
 
 import csv
-import shutil
 import ssl
 import subprocess
 import sys
@@ -23,13 +22,13 @@ import pytest
 
 from ecmahost.tls import generate_certificate
 
+from admin_browser import open_browser_page, running_admin, start_ecmahost, stop_process, wait_for
 from e2e_host import free_port
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.e2e]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "more"
 PASSWORD = "admin-password-for-e2e-more"
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -44,35 +43,6 @@ object_types:
       Id: {mutability: readOnly}
       Login: {scim: userName, required: true, unique: true}
 """
-
-
-def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "ecmahost", *command], stdout=out, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, **kwargs: object) -> httpx.Response:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            answer = httpx.get(url, timeout=2, **kwargs)  # type: ignore[arg-type]
-            if answer.status_code < 500 and answer.status_code != 404:
-                return answer
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer:\n{log.read_text()}")
 
 
 def shot(page: object, name: str) -> None:
@@ -93,30 +63,18 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def admin_url(home: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed: run scripts/ensure-browser.sh")
-    port = free_port()
-    log = home.parent / "admin-more.log"
-    process = _start(["admin", "--home", str(home), "--port", str(port)], log)
-    url = f"http://127.0.0.1:{port}"
-    _wait_for(f"{url}/login", process, log)
-    yield url
-    _stop(process)
+    with running_admin(home, home.parent / "admin-more.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def page(admin_url: str) -> Iterator[object]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        tab = browser.new_page(viewport={"width": 1366, "height": 850}, accept_downloads=True)
-        tab.set_default_timeout(20_000)
+    with open_browser_page(SCREENSHOTS, accept_downloads=True) as tab:
         tab.on("dialog", lambda dialog: dialog.accept())
         tab.goto(f"{admin_url}/login")
         tab.get_by_label("Admin password").fill(PASSWORD)
         tab.get_by_role("button", name="Log in").click()
         yield tab
-        browser.close()
 
 
 def test_settings_generate_and_upload_a_certificate_the_host_then_serves(
@@ -156,11 +114,11 @@ def host(home: Path) -> Iterator[tuple[str, ssl.SSLContext]]:
     settings = home / "host.yaml"
     port = int(settings.read_text().split("port:")[1].split()[0])
     settings.write_text(settings.read_text() + "log_levels: {host: Information}\n")  # one line per request
-    process = _start(["serve", "--home", str(home)], log)
+    process = start_ecmahost(["serve", "--home", str(home)], log)
     trust = ssl.create_default_context(cafile=str(home.parent / "upload" / "host.crt"))
-    _wait_for(f"https://localhost:{port}/health", process, log, verify=trust)
+    wait_for(f"https://localhost:{port}/health", process, log, verify=trust)
     yield f"https://localhost:{port}", trust
-    _stop(process)
+    stop_process(process)
 
 
 def test_a_csv_connector_configured_in_the_browser_serves_scim_and_passes_the_connection_test(
