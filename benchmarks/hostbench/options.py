@@ -29,6 +29,8 @@ class BenchOptions:
     compare: bool
     chart: bool
     keep_database: bool
+    workloads: tuple[str, ...] = ()
+    """host workloads to run, by script name (empty: all)"""
 
     @property
     def delete_range(self) -> int:
@@ -60,6 +62,12 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
     parser.add_argument("--database", default="ecmahost_bench", help="database to (re)create for the run")
     parser.add_argument("--profile", action="store_true", help="also record py-spy profiles of GET, POST, PATCH")
     parser.add_argument("--no-compare", dest="compare", action="store_false", help="skip the comparison servers")
+    parser.add_argument(
+        "--workloads",
+        default="",
+        help="run only these host workloads, by script name (comma-separated: dummy_query, get_filter, post_users, "
+        "patch_users, delete_users, grow_group, cycle); default all",
+    )
     parser.add_argument("--no-chart", dest="chart", action="store_false", help="skip the PNG chart")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database at the end")
     args = parser.parse_args(argv)
@@ -82,4 +90,5 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
         compare=args.compare,
         chart=args.chart,
         keep_database=args.keep_database,
+        workloads=tuple(name.strip() for name in args.workloads.split(",") if name.strip()),
     )

@@ -24,10 +24,12 @@ from benchmarks.hostbench.workloads import (
     comparison_workloads,
     host_workloads,
     measure,
+    minimal_workloads,
     seed_workload,
 )
 from benchmarks.hostbench.wrk import wrk_path
 from rich.console import Console
+from sqlalchemy.engine import make_url
 
 from ecmahost.home import Home
 
@@ -144,6 +146,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         host.stop()
         if options.compare:
             _compare(options, home, token, env, logs, results)
+            _compare_minimal(options, home, token, url, env, logs, results)
     results["ratios"] = _ratios(results)
     report.write_json(results, out)
     if options.chart:
@@ -182,6 +185,28 @@ def _compare(
         reference.stop()
 
 
+def _compare_minimal(
+    options: BenchOptions, home: Home, token: str, url: str, env: dict[str, str], logs: Path, results: dict[str, Any]
+) -> None:
+    """The issue's yardstick, on the same table and the same uvicorn/TLS command as the host."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    spec = ServerSpec(
+        "minimal handler",
+        "benchmarks.hostbench.minimal_app:create_app",
+        options.workers,
+        "/minimal",
+        env=(("HOSTBENCH_TOKEN", token), ("HOSTBENCH_DSN", dsn)),
+    )
+    minimal = start_server(spec, home, _free_port(), token, logs)
+    try:
+        for workload in minimal_workloads(options):
+            result = measure(minimal, workload, env)
+            results["workloads"].append(result.as_dict())
+            _show(result)
+    finally:
+        minimal.stop()
+
+
 def _rate(results: dict[str, Any], server: str, workload: str) -> float:
     return next(
         (row["rate"] for row in results["workloads"] if row["server"] == server and row["workload"] == workload), 0.0
@@ -198,6 +223,22 @@ def _ratios(results: dict[str, Any]) -> dict[str, float]:
         "GET filter vs bare TLS ASGI": (
             _rate(results, "ecmahost", "GET filter userName eq"),
             _rate(results, "bare ASGI", "fixed SCIM body"),
+        ),
+        "GET filter vs the minimal asyncpg/orjson handler": (
+            _rate(results, "ecmahost", "GET filter userName eq"),
+            _rate(results, "minimal handler", "GET filter userName eq"),
+        ),
+        "POST /Users vs the minimal asyncpg/orjson handler": (
+            _rate(results, "ecmahost", "POST /Users"),
+            _rate(results, "minimal handler", "POST /Users"),
+        ),
+        "minimal handler GET filter vs bare TLS ASGI": (
+            _rate(results, "minimal handler", "GET filter userName eq"),
+            _rate(results, "bare ASGI", "fixed SCIM body"),
+        ),
+        "minimal handler POST vs pgbench single-row INSERT": (
+            _rate(results, "minimal handler", "POST /Users"),
+            pg.get("single-row INSERT", 0.0),
         ),
         "GET filter vs pgbench indexed lookup": (
             _rate(results, "ecmahost", "GET filter userName eq"),

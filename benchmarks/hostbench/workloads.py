@@ -64,7 +64,7 @@ def host_workloads(options: BenchOptions) -> list[Workload]:
     deletes = {"BENCH_DELETE_FROM": str(options.live_users), "BENCH_DELETE_COUNT": str(options.delete_range)}
     members = min(options.group_members, options.live_users)
     cycle = {"BENCH_CYCLE_USERS": str(options.cycle_users), "BENCH_CYCLE_GROUPS": str(options.cycle_groups)}
-    return [
+    every = [
         Workload("dummy query", "dummy_query", c, d),
         Workload("GET filter userName eq", "get_filter", c, d, live),
         Workload("POST /Users", "post_users", c, d),
@@ -75,6 +75,7 @@ def host_workloads(options: BenchOptions) -> list[Workload]:
         ),
         Workload("Entra initial cycle", "cycle", min(c, options.cycle_users), options.cap_seconds, cycle),
     ]
+    return [w for w in every if not options.workloads or w.script in options.workloads]
 
 
 def comparison_workloads(options: BenchOptions, seeded: int) -> list[Workload]:
@@ -84,6 +85,16 @@ def comparison_workloads(options: BenchOptions, seeded: int) -> list[Workload]:
         Workload("dummy query", "dummy_query", c, d),
         Workload("GET filter userName eq", "get_filter", c, d, {"BENCH_LIVE": str(seeded)}),
         Workload("POST /Users", "post_users", c, d),
+    ]
+
+
+def minimal_workloads(options: BenchOptions) -> list[Workload]:
+    """What runs against the minimal asyncpg/orjson handler, on the host's seeded table (its own POST logins)."""
+    c, d = options.concurrency, options.duration
+    return [
+        Workload("dummy query", "dummy_query", c, d),
+        Workload("GET filter userName eq", "get_filter", c, d, {"BENCH_LIVE": str(options.live_users)}),
+        Workload("POST /Users", "post_users", c, d, {"BENCH_TAG": "minimal"}),
     ]
 
 
