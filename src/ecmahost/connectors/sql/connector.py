@@ -12,20 +12,22 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import literal, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecmahost.config.model import AnchorGeneration, ConnectorConfig
 from ecmahost.connectors.base import Connector, DiscoveredSchema
 from ecmahost.connectors.errors import ConfigurationError, ObjectNotFound
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
 from ecmahost.connectors.sql import reads, writes
+from ecmahost.connectors.sql.direct import CONNECTION_LOST, DirectPool
 from ecmahost.connectors.sql.discovery import discover_schema
-from ecmahost.connectors.sql.engine import create_engine
+from ecmahost.connectors.sql.engine import create_direct_pool, create_engine
 from ecmahost.connectors.sql.errors import is_deadlock, translated
 from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 from ecmahost.connectors.sql.tables import ObjectTables, reflect_object_types, target_of
@@ -45,6 +47,7 @@ class SqlConnector(Connector):
         self.connection = _connection_settings(config)
         self._engine: AsyncEngine | None = None
         self._reader: AsyncEngine | None = None
+        self._direct: DirectPool | None = None
         self._tables: dict[str, ObjectTables] | None = None
         self._reflecting = asyncio.Lock()
 
@@ -53,11 +56,16 @@ class SqlConnector(Connector):
 
     async def close(self) -> None:
         engine, self._engine, self._reader, self._tables = self._engine, None, None, None
+        direct, self._direct = self._direct, None
+        if direct is not None:
+            await direct.close()
         if engine is not None:
             await engine.dispose()
 
     def pool_status(self) -> dict[str, int]:
         """Connection pool usage for `/metrics` (empty before the first request opens the engine)."""
+        if self._direct is not None:
+            return self._direct.status()
         if self._engine is None:
             return {}
         pool: Any = self._engine.pool
@@ -111,7 +119,7 @@ class SqlConnector(Connector):
                     records = await reads.complete_records(conn, tables, None, [row], no_children=fresh)
                     return records[0]
             wanted = frozenset([*tables.columns, *tables.children, MEMBERS]) if MEMBERS in record else None
-            async with self._require_engine().begin() as conn:
+            async with self._begin() as conn:
                 anchor = await writes.insert_object(conn, tables, record)
                 stored = await reads.get_record(conn, tables, anchor, wanted)
         if stored is None:  # pragma: no cover - the row was inserted in this transaction
@@ -151,37 +159,50 @@ class SqlConnector(Connector):
             # PostgreSQL; MariaDB's REPEATABLE READ only matters inside a transaction) each statement sees the
             # latest committed data either way.
             self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._direct = create_direct_pool(self.connection, self._engine, home=self.home)
         return self._engine
 
-    def _autocommit(self) -> AsyncConnection:
+    def _autocommit(self) -> AbstractAsyncContextManager[Any]:
         """A connection for one single statement write (atomic by itself: no BEGIN/COMMIT round trips). Never
         retried: unlike a read, a write that may have reached the database is not safe to repeat."""
         self._require_engine()
+        if self._direct is not None:
+            return self._direct.connection()
         assert self._reader is not None
         return self._reader.connect()
 
-    async def _transaction(self, statements: Callable[[AsyncConnection], Awaitable[T]], attempts: int = 3) -> T:
+    def _begin(self) -> AbstractAsyncContextManager[Any]:
+        engine = self._require_engine()
+        return self._direct.transaction() if self._direct is not None else engine.begin()
+
+    async def _transaction(self, statements: Callable[[Any], Awaitable[T]], attempts: int = 3) -> T:
         """Run `statements` in one transaction; a deadlock victim (rolled back whole by the database) runs again,
         so two PATCHes racing on one group both succeed instead of one getting 503."""
         for attempt in range(1, attempts + 1):
             try:
-                async with self._require_engine().begin() as conn:
+                async with self._begin() as conn:
                     return await statements(conn)
-            except DBAPIError as exc:
+            except Exception as exc:
                 if attempt == attempts or not is_deadlock(exc):
                     raise
                 await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _read(self, statements: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    async def _read(self, statements: Callable[[Any], Awaitable[T]]) -> T:
         """Run read-only `statements`, once more on a fresh connection if the pooled one was dead (the database
         restarted): a read is safe to repeat, and the first failure has already invalidated the stale pool."""
         self._require_engine()
-        assert self._reader is not None
         for attempt in (1, 2):
             try:
+                if self._direct is not None:
+                    async with self._direct.connection() as conn:
+                        return await statements(conn)
+                assert self._reader is not None
                 async with self._reader.connect() as conn:
                     return await statements(conn)
+            except CONNECTION_LOST:
+                if attempt == 2:
+                    raise
             except DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise

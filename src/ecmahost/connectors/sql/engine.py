@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from ecmahost.connectors.sql.direct import DirectPool
 from ecmahost.connectors.sql.models import SqlConnection
 
 ASYNC_DRIVERS = {
@@ -69,6 +70,22 @@ def create_engine(connection: SqlConnection, *, home: Path) -> AsyncEngine:
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_foreign_keys)
     return engine
+
+
+def create_direct_pool(connection: SqlConnection, engine: AsyncEngine, *, home: Path) -> DirectPool | None:
+    """asyncpg's own pool beside `engine` when the target is PostgreSQL over asyncpg and `direct` is on
+    (`connectors.sql.direct`); None otherwise."""
+    url = engine.url
+    if not connection.direct or url.get_backend_name() != "postgresql" or url.get_driver_name() != "asyncpg":
+        return None
+    url = async_url(connection.url, home=home, password=connection.password)
+    return DirectPool.for_url(
+        url,
+        engine.dialect,
+        size=connection.pool_size,
+        acquire_timeout=connection.pool_timeout_seconds,
+        connect_timeout=connection.connect_timeout_seconds,
+    )
 
 
 def _connect_args(driver: str, timeout: float) -> dict[str, Any]:

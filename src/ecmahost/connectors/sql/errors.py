@@ -100,10 +100,14 @@ PG_DEADLOCK_STATES = ("40P01", "40001")
 
 
 def is_deadlock(exc: BaseException) -> bool:
-    """Whether the database chose this transaction as a deadlock victim (and rolled it back): safe to run again."""
-    if not isinstance(exc, sa_exc.DBAPIError):
+    """Whether the database chose this transaction as a deadlock victim (and rolled it back): safe to run again.
+    `exc` is SQLAlchemy's wrapper or, on the direct asyncpg path, asyncpg's own error."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        orig: BaseException = exc.orig if isinstance(exc.orig, BaseException) else exc
+    elif type(exc).__module__.split(".")[0] in DRIVER_MODULES:
+        orig = exc
+    else:
         return False
-    orig: BaseException = exc.orig if isinstance(exc.orig, BaseException) else exc
     cause = orig.__cause__ or orig
     for candidate in (orig, cause):
         args = getattr(candidate, "args", ())
@@ -185,8 +189,10 @@ def _unique_detail(orig: BaseException, message: str, unique_keys: Mapping[str, 
 
 
 def _unique_columns(orig: BaseException, message: str, unique_keys: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    constraint = getattr(orig.__cause__, "constraint_name", None) or getattr(
-        getattr(orig, "diag", None), "constraint_name", None
+    constraint = (
+        getattr(orig.__cause__, "constraint_name", None)
+        or getattr(orig, "constraint_name", None)  # asyncpg's own error (the direct path)
+        or getattr(getattr(orig, "diag", None), "constraint_name", None)
     )
     if sqlite := _SQLITE_UNIQUE_COLUMNS.search(message):
         names = [part.strip() for part in sqlite[1].split(",")]

@@ -9,7 +9,7 @@ It runs statements on a connection it is given; it opens no transaction and tran
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -19,7 +19,7 @@ from ecmahost.connectors.query import MEMBERS, Compare, Op, Record, SearchQuery,
 from ecmahost.connectors.sql import statements
 from ecmahost.connectors.sql.compile import compile_filter, compile_sort
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
-from ecmahost.connectors.sql.values import anchor_from_db, from_db, to_db
+from ecmahost.connectors.sql.values import anchor_from_db, from_db, to_db, value_reader
 
 IN_LIST_CHUNK = 500
 """At most this many values in one `IN (...)` list: well under every driver's bound parameter limit."""
@@ -168,17 +168,23 @@ async def complete_records(
         for record in records:
             record[attribute] = elements.get(record[names[0]], [])
     if tables.members is not None and attributes is not None and MEMBERS in attributes:
-        members = await member_anchors(conn, tables.members, keys)
+        members = await member_anchors(conn, tables, tables.members, keys)
         for record in records:
             record[MEMBERS] = members.get(record[names[0]], [])
     return records
 
 
 def _single_valued(tables: ObjectTables, attributes: frozenset[str] | None) -> tuple[str, ...]:
-    """The columns to select, the anchor first."""
-    anchor = tables.anchor.name
-    wanted = tables.columns.keys() if attributes is None else attributes & tables.columns.keys()
-    return (anchor, *sorted(name for name in wanted if name != anchor))
+    """The columns to select, the anchor first (worked out once per set of attributes asked for)."""
+    key = ("single_valued", attributes)
+    names: tuple[str, ...] | None = tables.derived.get(key)
+    if names is None:
+        anchor = tables.anchor.name
+        wanted = tables.columns.keys() if attributes is None else attributes & tables.columns.keys()
+        names = (anchor, *sorted(name for name in wanted if name != anchor))
+        if len(tables.derived) < statements.MAX_SHAPES:
+            tables.derived[key] = names
+    return names
 
 
 def _children(tables: ObjectTables, attributes: frozenset[str] | None) -> list[str]:
@@ -188,12 +194,21 @@ def _children(tables: ObjectTables, attributes: frozenset[str] | None) -> list[s
 
 
 def _record(tables: ObjectTables, names: tuple[str, ...], row: Sequence[Any]) -> Record:
-    record: Record = {
-        name: from_db(tables.columns[name], value, tables.types.get(name))
-        for name, value in zip(names, row, strict=True)
-    }
+    readers = _readers(tables, names)
+    record: Record = {name: read(value) for name, read, value in zip(names, readers, row, strict=True)}
     record[names[0]] = anchor_from_db(row[0])
     return record
+
+
+def _readers(tables: ObjectTables, names: tuple[str, ...]) -> tuple[Callable[[Any], Any], ...]:
+    """`from_db` for each of `names`, specialised to its column once."""
+    key = ("readers", names)
+    readers: tuple[Callable[[Any], Any], ...] | None = tables.derived.get(key)
+    if readers is None:
+        readers = tuple(value_reader(tables.columns[name], tables.types.get(name)) for name in names)
+        if len(tables.derived) < statements.MAX_SHAPES:
+            tables.derived[key] = readers
+    return readers
 
 
 async def _child_elements(
@@ -222,14 +237,20 @@ def _element(spec: ChildSpec, values: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-async def member_anchors(conn: AsyncConnection, spec: MembersSpec, keys: list[Any]) -> dict[str, list[str]]:
+async def member_anchors(
+    conn: AsyncConnection, tables: ObjectTables, spec: MembersSpec, keys: list[Any]
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for chunk in chunks(keys):
-        statement = (
-            select(spec.group_key, spec.member_key)
-            .where(spec.group_key.in_(chunk))
-            .order_by(spec.group_key, spec.member_key)
-        )
-        for group, member in (await conn.execute(statement)).all():
+        if len(chunk) == 1:  # one group (a GET): the kept statement
+            result = await conn.execute(statements.members_of_one(tables, spec), {statements.KEY: chunk[0]})
+        else:
+            statement = (
+                select(spec.group_key, spec.member_key)
+                .where(spec.group_key.in_(chunk))
+                .order_by(spec.group_key, spec.member_key)
+            )
+            result = await conn.execute(statement)
+        for group, member in result.all():
             found[anchor_from_db(group)].append(anchor_from_db(member))
     return found

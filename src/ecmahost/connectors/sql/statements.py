@@ -11,14 +11,16 @@ bound parameters, never SQL text. An UPDATE or INSERT takes its SET/VALUES colum
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Insert, Select, Update, bindparam, insert, select, update
+from sqlalchemy import Column, Delete, Insert, Select, Update, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from ecmahost.connectors.query import META_CREATED, META_MODIFIED
 from ecmahost.connectors.sql.compile import compile_sort, eq_template
-from ecmahost.connectors.sql.tables import ChildSpec, ObjectTables
+from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
 
 S = TypeVar("S")
 MAX_SHAPES = 256
@@ -29,13 +31,22 @@ VALUE = "ecmahost_value"
 KEY = "ecmahost_key"
 
 
+_PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def cached(tables: ObjectTables, key: Hashable, build: Callable[[], S]) -> S:
     statement: S | None = tables.statements.get(key)
     if statement is None:
         statement = build()
         if len(tables.statements) < MAX_SHAPES:
             tables.statements[key] = statement
+            _PREPARED.add(statement)
     return statement
+
+
+def is_prepared(statement: Any) -> bool:
+    """Whether `statement` is one of the kept shapes (worth keeping its compiled form), not a one-off."""
+    return statement in _PREPARED
 
 
 def stamps(tables: ObjectTables) -> list[tuple[str, Column[Any]]]:
@@ -127,3 +138,59 @@ def update_by_anchor(tables: ObjectTables) -> Update:
         "update_by_anchor",
         lambda: update(tables.table).where(tables.anchor == bindparam(ANCHOR, type_=tables.anchor.type)),
     )
+
+
+def delete_by_anchor(tables: ObjectTables) -> Delete:
+    """DELETE of the object whose anchor is the parameter `ANCHOR`."""
+    return cached(
+        tables,
+        "delete_by_anchor",
+        lambda: delete(tables.table).where(tables.anchor == bindparam(ANCHOR, type_=tables.anchor.type)),
+    )
+
+
+def delete_children(tables: ObjectTables, spec: ChildSpec) -> Delete:
+    """DELETE of the child rows of `spec` whose key is the parameter `KEY`."""
+    return cached(
+        tables,
+        ("delete_children", spec.attribute),
+        lambda: delete(spec.table).where(spec.key == bindparam(KEY, type_=spec.key.type)),
+    )
+
+
+def delete_memberships(tables: ObjectTables, spec: MembersSpec, side: str) -> Delete:
+    """DELETE of the rows of membership table `spec` whose group key (`side="group"`) or member key
+    (`side="member"`) is the parameter `KEY`."""
+
+    def build() -> Delete:
+        column = spec.group_key if side == "group" else spec.member_key
+        return delete(spec.table).where(column == bindparam(KEY, type_=column.type))
+
+    return cached(tables, ("delete_memberships", spec.table.fullname, side), build)
+
+
+def members_of_one(tables: ObjectTables, spec: MembersSpec) -> Select[Any]:
+    """The member keys of the group whose key is the parameter `KEY`, in member order."""
+
+    def build() -> Select[Any]:
+        where = spec.group_key == bindparam(KEY, type_=spec.group_key.type)
+        return select(spec.group_key, spec.member_key).where(where).order_by(spec.member_key)
+
+    return cached(tables, "members_of_one", build)
+
+
+def insert_members_ignoring_duplicates(tables: ObjectTables, spec: MembersSpec, dialect: str) -> Insert:
+    """INSERT of membership rows (executed with a list of parameter sets) that leaves a present row as it is:
+    ON CONFLICT DO NOTHING on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE on MariaDB/MySQL, which unlike
+    INSERT IGNORE still reports foreign key errors."""
+
+    def build() -> Insert:
+        if dialect == "postgresql":
+            return postgresql.insert(spec.table).on_conflict_do_nothing()
+        if dialect == "sqlite":
+            return sqlite.insert(spec.table).on_conflict_do_nothing()
+        statement = mysql.insert(spec.table)
+        name = spec.group_key.name
+        return statement.on_duplicate_key_update({name: statement.inserted[name]})
+
+    return cached(tables, ("insert_members", dialect), build)

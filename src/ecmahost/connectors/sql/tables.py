@@ -59,6 +59,8 @@ class ObjectTables:
     """constraint or index name -> columns, to name the attribute of a unique violation"""
     statements: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
     """hot statements built once per query shape (`statements.cached`): filled as requests come"""
+    derived: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+    """other per-shape facts worked out once (column lists, value readers): filled as requests come"""
 
 
 def target_of(name: str, object_type: ObjectTypeConfig) -> SqlObjectType:

@@ -9,6 +9,7 @@ decimals. It knows nothing about tables or statements.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -104,6 +105,24 @@ def from_db(column: Column[Any], value: Any, attribute_type: AttributeType | Non
     if isinstance(value, memoryview):
         return bytes(value)
     return value
+
+
+def value_reader(column: Column[Any], attribute_type: AttributeType | None = None) -> Callable[[Any], Any]:
+    """`from_db` for `column`, with the per-type questions answered once: a string column's strings (nearly
+    every value of a user) come back as they are."""
+    if attribute_type is AttributeType.BOOLEAN or is_boolean(column):
+        return _read_bool
+    if is_string(column) and attribute_type in (None, AttributeType.STRING):
+
+        def read_string(value: Any) -> Any:
+            return value if value is None or type(value) is str else from_db(column, value, attribute_type)
+
+        return read_string
+    return lambda value: from_db(column, value, attribute_type)
+
+
+def _read_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def anchor_to_db(column: Column[Any], anchor: str) -> Any:

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, delete, insert, literal, select
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ecmahost.config.model import AnchorGeneration
@@ -72,7 +71,7 @@ async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Rec
     for attribute, spec in tables.children.items():
         await _insert_children(conn, spec, anchor_value, record.get(attribute) or [])
     if record.get(MEMBERS):
-        await add_members(conn, _members_of(tables), anchor_value, record[MEMBERS])
+        await add_members(conn, tables, anchor_value, record[MEMBERS])
     return anchor_value
 
 
@@ -101,16 +100,16 @@ async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any
         spec = tables.children.get(attribute)
         if spec is None:
             raise ConfigurationError(f"{attribute!r} is not a complex attribute of {tables.object_type}")
-        await conn.execute(delete(spec.table).where(spec.key == literal(anchor, spec.key.type)))
+        await conn.execute(statements.delete_children(tables, spec), {statements.KEY: anchor})
         await _insert_children(conn, spec, anchor, elements)
     if change.clear_members:
         spec = _members_of(tables)
         group = to_db(spec.group_key, anchor)
-        await conn.execute(delete(spec.table).where(spec.group_key == literal(group, spec.group_key.type)))
+        await conn.execute(statements.delete_memberships(tables, spec, "group"), {statements.KEY: group})
     if change.remove_members:
         await remove_members(conn, _members_of(tables), anchor, change.remove_members)
     if change.add_members:
-        await add_members(conn, _members_of(tables), anchor, change.add_members)
+        await add_members(conn, tables, anchor, change.add_members)
 
 
 async def delete_object(
@@ -118,28 +117,28 @@ async def delete_object(
 ) -> None:
     """Delete child rows, membership rows (as a group and as a member of any group), then the row."""
     for spec in tables.children.values():
-        await conn.execute(delete(spec.table).where(spec.key == literal(anchor, spec.key.type)))
+        await conn.execute(statements.delete_children(tables, spec), {statements.KEY: anchor})
     if tables.members is not None:
-        group_key = tables.members.group_key
-        await conn.execute(delete(tables.members.table).where(group_key == literal(anchor, group_key.type)))
+        await conn.execute(statements.delete_memberships(tables, tables.members, "group"), {statements.KEY: anchor})
     for members in member_tables:
         member = anchor_to_db(members.member_key, str(anchor))
         if member is not None:
-            where = members.member_key == literal(member, members.member_key.type)
-            await conn.execute(delete(members.table).where(where))
-    result = await conn.execute(delete(tables.table).where(tables.anchor == literal(anchor, tables.anchor.type)))
+            await conn.execute(statements.delete_memberships(tables, members, "member"), {statements.KEY: member})
+    result = await conn.execute(statements.delete_by_anchor(tables), {statements.ANCHOR: anchor})
     if result.rowcount == 0:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
 
 
-async def add_members(conn: AsyncConnection, spec: MembersSpec, group: Any, members: Sequence[str]) -> None:
+async def add_members(conn: AsyncConnection, tables: ObjectTables, group: Any, members: Sequence[str]) -> None:
     """Add members in batches; a member already there is left as is."""
+    spec = _members_of(tables)
     group_value = to_db(spec.group_key, group)
     unique = list(dict.fromkeys(to_db(spec.member_key, member) for member in members))
+    dialect = conn.dialect.name
     for chunk in chunks(unique):
-        if conn.dialect.name in ("postgresql", "sqlite", "mysql"):
+        if dialect in ("postgresql", "sqlite", "mysql"):
             rows = [{spec.group_key.name: group_value, spec.member_key.name: m} for m in chunk]
-            await conn.execute(_insert_ignoring_duplicates(spec, conn.dialect.name).values(rows))
+            await conn.execute(statements.insert_members_ignoring_duplicates(tables, spec, dialect), rows)
         else:
             await _insert_missing(conn, spec, group_value, chunk)
 
@@ -151,16 +150,6 @@ async def remove_members(conn: AsyncConnection, spec: MembersSpec, group: Any, m
     for chunk in chunks(values):
         where = (spec.group_key == literal(group_value, spec.group_key.type)) & spec.member_key.in_(chunk)
         await conn.execute(delete(spec.table).where(where))
-
-
-def _insert_ignoring_duplicates(spec: MembersSpec, dialect: str) -> Insert:
-    if dialect == "postgresql":
-        return postgresql.insert(spec.table).on_conflict_do_nothing()
-    if dialect == "sqlite":
-        return sqlite.insert(spec.table).on_conflict_do_nothing()
-    statement = mysql.insert(spec.table)
-    name = spec.group_key.name
-    return statement.on_duplicate_key_update({name: statement.inserted[name]})
 
 
 async def _insert_missing(conn: AsyncConnection, spec: MembersSpec, group: Any, chunk: Sequence[Any]) -> None:
