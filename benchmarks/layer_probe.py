@@ -23,10 +23,10 @@ from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy.engine import make_url
-
 from benchmarks.hostbench import seed
 from benchmarks.hostbench.servers import CONNECTOR, prepare_home
+from sqlalchemy.engine import make_url
+
 from ecmahost.connectors.query import SearchQuery
 from ecmahost.http.app import create_app
 from ecmahost.scim.filter_parser import parse_filter
@@ -146,7 +146,8 @@ async def _layers(home: Any, url: str, token: str, size: int, calls: int) -> Non
     async def asgi_get(i: int) -> None:
         query = f"filter=userName%20eq%20%22{login(i)}%22".encode()
         status, body = await client.request("GET", f"{prefix}/Users", query)
-        assert status == 200 and b'"totalResults":1' in body, body[:300]
+        assert status == 200, body[:300]
+        assert b'"totalResults":1' in body, body[:300]
 
     await _cpu_per_call("ASGI app", calls, asgi_get)
 
