@@ -12,16 +12,14 @@ with the monitor: prefer it).
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-
 from ecmahost.home import Home
-from ecmahost.http.app import create_app
+from ecmahost.http.app import HostApp, create_app
 from ecmahost.observability.log_setup import configure_logging
 from ecmahost.server import build_runtime
 from ecmahost.settings import load_settings
 
 
-def create_app_from_home() -> Starlette:
+def create_app_from_home() -> HostApp:
     """The host's ASGI app for the home folder named by `$ECMAHOST_HOME` (else `~/.ecmahost`)."""
     home = Home.resolve()
     settings = load_settings(home)

@@ -33,13 +33,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import uvicorn
-from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
 from ecmahost import tls_reload
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
-from ecmahost.http.app import create_app
+from ecmahost.http.app import HostApp, create_app
 from ecmahost.observability.log_setup import configure_logging
 from ecmahost.observability.monitor import HostMonitor, ServedAt
 from ecmahost.observability.run_files import run_dir, write_pid
@@ -149,7 +148,7 @@ def _serve_workers(home: Home, settings: HostSettings, options: ServeOptions) ->
     Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
-def worker_app() -> Starlette:
+def worker_app() -> HostApp:
     """The app of one worker process (uvicorn calls it as a factory in each spawned worker)."""
     spec = json.loads(os.environ[WORKER_ENV])
     home = Home(Path(spec.pop("home")))
