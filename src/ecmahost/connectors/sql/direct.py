@@ -223,7 +223,7 @@ class DirectPool:
         try:
             yield DirectConnection(raw, self.plans, self.plans.dialect)
         except CONNECTION_LOST:
-            self.forget_connections()
+            await self.forget_connections()
             raise
         finally:
             await pool.release(raw)
@@ -233,11 +233,11 @@ class DirectPool:
         async with self.connection() as conn, conn._raw.transaction():
             yield conn
 
-    def forget_connections(self) -> None:
+    async def forget_connections(self) -> None:
         """After a lost connection: the pool's other connections are likely dead too (a restarted server); each
         is replaced at its next use instead of failing a request first."""
         if self._pool is not None:
-            self._pool.expire_connections()
+            await self._pool.expire_connections()  # a coroutine in asyncpg
 
     def status(self) -> dict[str, int]:
         if self._pool is None:
