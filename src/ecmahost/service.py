@@ -202,13 +202,16 @@ class ProvisioningService:
             await self._delete_object(object_type, anchor)
             return None
         change = plan.to_change(mapping)
+        stored = None
         async with self.target_errors(object_type, anchor):
             if change:
-                await self.connector.update(object_type, anchor, change)
+                stored = await self.connector.update(object_type, anchor, change)
             elif current is None:
                 await self.connector.get(object_type, anchor, frozenset({mapping.anchor}))
         if object_type == "Group":
             return None
+        if stored is not None and not mapping.has_members:  # the connector read it back with the write
+            return render(mapping, stored, base_url=base_url)
         return await self.get(object_type, anchor, {}, base_url)
 
     async def delete(self, object_type: str, anchor: str, if_match: str | None, base_url: str) -> None:

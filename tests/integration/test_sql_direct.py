@@ -269,3 +269,45 @@ async def test_a_deadlock_victim_runs_again_and_both_transactions_commit(demo_ur
         victim = first if runs[first] == 2 else second  # it ran again after the other committed: its titles stand
         titles = {(await connector.get("User", anchor))["Title"] for anchor in (first, second)}
         assert titles == {victim}
+
+
+async def test_a_user_is_deleted_in_one_statement_even_where_foreign_keys_do_not_cascade(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The single DELETE with data-modifying CTEs must satisfy plain (NO ACTION) foreign keys from the child and
+    membership tables: PostgreSQL checks them when the whole statement has run."""
+    libpq = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    database = f"nocascade_{time.time_ns()}"
+    with psycopg.connect(libpq, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    url = make_url(postgres_url).set(database=database).render_as_string(hide_password=False)
+    try:
+        await create_demo_tables(url, tmp_path)
+        target = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(target, autocommit=True) as conn:
+            for table, column, parent, key in (
+                ("EmployeePhoneNumbers", "EmployeeGUID", "Employees", "InternalGUID"),
+                ("GroupMembers", "MemberGUID", "Employees", "InternalGUID"),
+            ):
+                names = conn.execute(
+                    "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+                    (f'"{table}"',),
+                ).fetchall()
+                for (name,) in names:
+                    if column.lower() in name.lower():
+                        conn.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                conn.execute(f'ALTER TABLE "{table}" ADD FOREIGN KEY ("{column}") REFERENCES "{parent}" ("{key}")')
+        async with _opened(url, tmp_path) as connector:
+            user = await connector.create(
+                "User", {"ContosoLogin": _login("fk"), "PhoneNumbers": [{"value": "+1 555 0199", "type": "work"}]}
+            )
+            group = await connector.create(
+                "Group", {"DisplayName": _login("fk-group"), MEMBERS: [user["InternalGUID"]]}
+            )
+            await connector.delete("User", user["InternalGUID"])
+            with pytest.raises(ObjectNotFound):
+                await connector.get("User", user["InternalGUID"])
+            assert (await connector.get("Group", group["GroupGUID"], frozenset({"GroupGUID", MEMBERS})))[MEMBERS] == []
+    finally:
+        with psycopg.connect(libpq, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

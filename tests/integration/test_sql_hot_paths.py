@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ecmahost.connectors.errors import ObjectNotFound
-from ecmahost.connectors.query import And, Change, Compare, Op, SearchQuery
+from ecmahost.connectors.query import MEMBERS, And, Change, Compare, Op, SearchQuery
 from ecmahost.connectors.sql import SqlConnector
 from ecmahost.connectors.sql.demo_schema import create_demo_tables, demo_connector_config
 
@@ -106,3 +106,33 @@ async def test_an_update_of_own_columns_applies_and_a_missing_object_is_not_foun
     assert (updated["Title"], updated["LastName"], updated["PhoneNumbers"]) == ("Boss", "Later", PHONES)
     with pytest.raises(ObjectNotFound):
         await connector.update("User", "00000000-0000-4000-8000-00000000dead", Change(set={"Title": "Nobody"}))
+
+
+async def test_an_update_of_own_columns_returns_the_record_a_later_read_sees_on_postgresql(
+    connector: SqlConnector, demo_url: str
+) -> None:
+    """On PostgreSQL the UPDATE reads the record back in the same statement (child rows included), so a PATCH
+    needs no second round trip; elsewhere `update` returns None and the host reads."""
+    created = await connector.create("User", {"ContosoLogin": _login("returning"), "PhoneNumbers": PHONES})
+    anchor = created["InternalGUID"]
+    returned = await connector.update("User", anchor, Change(set={"Title": "Chief", "Department": None}))
+    stored = await connector.get("User", anchor)
+    if demo_url.startswith("postgresql"):
+        assert returned == stored
+        assert (stored["Title"], stored["Department"], stored["PhoneNumbers"]) == ("Chief", None, PHONES)
+    else:
+        assert returned is None
+        assert stored["Title"] == "Chief"
+
+
+async def test_deleting_a_user_removes_its_child_and_membership_rows_with_it(connector: SqlConnector) -> None:
+    user = await connector.create("User", {"ContosoLogin": _login("gone"), "PhoneNumbers": PHONES})
+    anchor = user["InternalGUID"]
+    group = await connector.create("Group", {"DisplayName": _login("group"), MEMBERS: [anchor]})
+    await connector.delete("User", anchor)
+    with pytest.raises(ObjectNotFound):
+        await connector.get("User", anchor)
+    members = await connector.get("Group", group["GroupGUID"], frozenset({"GroupGUID", MEMBERS}))
+    assert members[MEMBERS] == []
+    with pytest.raises(ObjectNotFound):
+        await connector.delete("User", anchor)

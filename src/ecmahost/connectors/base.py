@@ -9,7 +9,8 @@ The contract, checked for every connector type by `tests/contract` (`ConnectorCo
 - `search` filters, sorts and pages inside the target, so `SearchResult.total` is exact and paging stable. A
   filter it cannot express raises `ConfigurationError`, never "match everything".
 - `get`/`update`/`delete` of an unknown anchor raise `ObjectNotFound`.
-- `create` returns the record as stored, including the anchor (generated when configured so).
+- `create` returns the record as stored, including the anchor (generated when configured so); `update` returns
+  either None or the record as `get` would return it right after.
 - `create`/`update` write the object, its complex multi-valued attributes and its membership changes in one
   transaction: all or nothing. A unique value already taken raises `ObjectExists`; a value the target rejects
   raises `ConstraintViolation` with the target's message.
@@ -104,7 +105,9 @@ class Connector(ABC):
     async def create(self, object_type: str, record: Record) -> Record: ...
 
     @abstractmethod
-    async def update(self, object_type: str, anchor: str, change: Change) -> None: ...
+    async def update(self, object_type: str, anchor: str, change: Change) -> Record | None:
+        """Apply `change`. May return the record as stored afterwards (every attribute `get` returns with
+        `attributes=None`) when the target gives it for free; None makes the host read it when it needs it."""
 
     @abstractmethod
     async def delete(self, object_type: str, anchor: str) -> None: ...

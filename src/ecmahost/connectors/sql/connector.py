@@ -126,16 +126,20 @@ class SqlConnector(Connector):
             raise ObjectNotFound(f"{object_type} {anchor} vanished after insert")
         return stored
 
-    async def update(self, object_type: str, anchor: str, change: Change) -> None:
+    async def update(self, object_type: str, anchor: str, change: Change) -> Record | None:
+        """Returns the record as stored when one statement could both write and read it (PostgreSQL, a change of
+        the row's own columns); None otherwise."""
         async with self._guard(object_type):
             tables = await self._object_tables(object_type)
             value = _anchor(tables, anchor)
-            single = writes.single_statement_update(tables, change)
-            if single:
+            if writes.single_statement_update(tables, change):
                 async with self._autocommit() as conn:
+                    if conn.dialect.name == "postgresql":
+                        return await writes.update_returning(conn, tables, value, change)
                     await writes.update_object(conn, tables, value, change)
-                return
+                return None
             await self._transaction(lambda conn: writes.update_object(conn, tables, value, change))
+        return None
 
     async def delete(self, object_type: str, anchor: str) -> None:
         async with self._guard(object_type):

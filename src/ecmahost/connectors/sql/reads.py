@@ -39,7 +39,7 @@ async def search(conn: AsyncConnection, tables: ObjectTables, query: SearchQuery
     prepared = _prepared_eq(tables, query, dialect)
     if prepared is not None:  # Entra's matching query: one attribute `eq` a value, first page
         statement, parameters, child = prepared
-        records = await _run(conn, tables, query.attributes, statement, parameters, child)
+        records = await run_page(conn, tables, query.attributes, statement, parameters, child)
         assert query.limit is not None
         if len(records) < query.limit:
             return SearchResult(total=len(records), records=records)
@@ -64,13 +64,13 @@ def _prepared_eq(
     if query.sort is not None or query.offset > 0 or query.limit is None or compare.attribute not in tables.columns:
         return None
     column = tables.columns[compare.attribute]
-    names = _single_valued(tables, query.attributes)
-    child = _joinable_child(tables, query.attributes)
+    names = single_valued(tables, query.attributes)
+    child = joinable_child(tables, query.attributes)
     statement = statements.by_eq(tables, names, compare.attribute, compare.case_exact, dialect, query.limit, child)
     return statement, {statements.VALUE: to_db(column, compare.value)}, child
 
 
-def _joinable_child(tables: ObjectTables, attributes: frozenset[str] | None) -> ChildSpec | None:
+def joinable_child(tables: ObjectTables, attributes: frozenset[str] | None) -> ChildSpec | None:
     """The child table to read in the same statement as the rows (a LEFT JOIN): only when it is the one child
     table asked for and members are not (two joined child tables would multiply each other's rows)."""
     wanted = _children(tables, attributes)
@@ -90,9 +90,9 @@ async def get_record(
     conn: AsyncConnection, tables: ObjectTables, anchor: Any, attributes: frozenset[str] | None
 ) -> Record | None:
     """The object whose anchor column holds `anchor` (already converted for that column), or None."""
-    child = _joinable_child(tables, attributes)
-    statement = statements.by_anchor(tables, _single_valued(tables, attributes), child)
-    records = await _run(conn, tables, attributes, statement, {statements.ANCHOR: anchor}, child)
+    child = joinable_child(tables, attributes)
+    statement = statements.by_anchor(tables, single_valued(tables, attributes), child)
+    records = await run_page(conn, tables, attributes, statement, {statements.ANCHOR: anchor}, child)
     return records[0] if records else None
 
 
@@ -105,7 +105,7 @@ async def read_records(
     offset: int,
     limit: int | None,
 ) -> list[Record]:
-    names = _single_valued(tables, attributes)
+    names = single_valued(tables, attributes)
     statement = select(*statements.selected_columns(tables, names)).order_by(*order)
     if where is not None:
         statement = statement.where(where)
@@ -113,10 +113,10 @@ async def read_records(
         statement = statement.offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    return await _run(conn, tables, attributes, statement, {})
+    return await run_page(conn, tables, attributes, statement, {})
 
 
-async def _run(
+async def run_page(
     conn: AsyncConnection,
     tables: ObjectTables,
     attributes: frozenset[str] | None,
@@ -124,12 +124,12 @@ async def _run(
     parameters: dict[str, Any],
     joined: ChildSpec | None = None,
 ) -> list[Record]:
-    """Execute a page `statement` (the columns of `_single_valued(attributes)`, then the timestamps, then with
+    """Execute a page `statement` (the columns of `single_valued(attributes)`, then the timestamps, then with
     `joined` the child columns of a LEFT JOIN) and add the asked-for child rows and members."""
     rows = (await conn.execute(statement, parameters)).all()
     if joined is None:
         return await complete_records(conn, tables, attributes, rows)
-    width = len(_single_valued(tables, attributes)) + len(statements.stamps(tables))
+    width = len(single_valued(tables, attributes)) + len(statements.stamps(tables))
     parents: list[Sequence[Any]] = []
     elements: list[list[dict[str, Any]]] = []
     for row in rows:  # ordered by parent: one row per child row, or one with a NULL key for none
@@ -154,7 +154,7 @@ async def complete_records(
 ) -> list[Record]:
     """Records from page rows (as `_run` selects them), with their child rows and members read; `no_children`
     when the caller knows there are none (the row was just inserted under a new generated anchor)."""
-    names = _single_valued(tables, attributes)
+    names = single_valued(tables, attributes)
     stamps = statements.stamps(tables)
     records = [_record(tables, names, row[: len(names)]) for row in rows]
     for record, row in zip(records, rows, strict=True):
@@ -174,7 +174,7 @@ async def complete_records(
     return records
 
 
-def _single_valued(tables: ObjectTables, attributes: frozenset[str] | None) -> tuple[str, ...]:
+def single_valued(tables: ObjectTables, attributes: frozenset[str] | None) -> tuple[str, ...]:
     """The columns to select, the anchor first (worked out once per set of attributes asked for)."""
     key = ("single_valued", attributes)
     names: tuple[str, ...] | None = tables.derived.get(key)

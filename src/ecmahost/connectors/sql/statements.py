@@ -27,6 +27,8 @@ MAX_SHAPES = 256
 """At most this many cached statements per object type (the shapes are few; the bound keeps a scan of odd
 queries from growing memory)."""
 ANCHOR = "ecmahost_anchor"
+SET = "ecmahost_set_"
+"""prefix of the parameters holding the new values of `update_returning`"""
 VALUE = "ecmahost_value"
 KEY = "ecmahost_key"
 
@@ -194,3 +196,54 @@ def insert_members_ignoring_duplicates(tables: ObjectTables, spec: MembersSpec, 
         return statement.on_duplicate_key_update({name: statement.inserted[name]})
 
     return cached(tables, ("insert_members", dialect), build)
+
+
+def update_returning(
+    tables: ObjectTables, set_names: tuple[str, ...], names: tuple[str, ...], child: ChildSpec | None
+) -> Select[Any]:
+    """PostgreSQL: the UPDATE of columns `set_names` (parameters `SET + name`) of the object whose anchor is the
+    parameter `ANCHOR`, returning `selected_columns(names)`, as a CTE read back with `child`'s rows LEFT JOINed:
+    the record as stored after the update, in one statement (no second round trip for the answer)."""
+
+    def build() -> Select[Any]:
+        columns = tables.table.c
+        values = {columns[name]: bindparam(SET + name, type_=columns[name].type) for name in set_names}
+        where = tables.anchor == bindparam(ANCHOR, type_=tables.anchor.type)
+        returning = selected_columns(tables, names)
+        updated = update(tables.table).where(where).values(values).returning(*returning).cte("updated")
+        if child is None:
+            return select(*updated.c)
+        anchor = next(iter(updated.c))
+        joined = updated.outerjoin(child.table, child.key == anchor)
+        return select(*updated.c, *joined_columns(child)).select_from(joined).order_by(anchor, *_order(child))
+
+    key = ("update_returning", set_names, names, None if child is None else child.attribute)
+    return cached(tables, key, build)
+
+
+def delete_everywhere(
+    tables: ObjectTables, member_tables: tuple[MembersSpec, ...], as_member: tuple[bool, ...]
+) -> Delete:
+    """PostgreSQL: one DELETE of the object whose anchor is `ANCHOR`, with data-modifying CTEs removing its child
+    rows (parameters `child_<i>`), its own membership rows as a group (`group`) and its rows as a member of each
+    of `member_tables` where `as_member[j]` (`member_<j>`): atomic as one statement, no transaction round trips.
+    Foreign keys are checked at the end of the statement, when every part has run."""
+
+    def build() -> Delete:
+        parts = []
+        for index, spec in enumerate(tables.children.values()):
+            key = bindparam(f"child_{index}", type_=spec.key.type)
+            parts.append(delete(spec.table).where(spec.key == key).cte(f"child_{index}"))
+        if tables.members is not None:
+            group_key = tables.members.group_key
+            group = bindparam("group", type_=group_key.type)
+            parts.append(delete(tables.members.table).where(group_key == group).cte("as_group"))
+        for index, (spec, wanted) in enumerate(zip(member_tables, as_member, strict=True)):
+            if wanted:
+                member = bindparam(f"member_{index}", type_=spec.member_key.type)
+                parts.append(delete(spec.table).where(spec.member_key == member).cte(f"as_member_{index}"))
+        where = tables.anchor == bindparam(ANCHOR, type_=tables.anchor.type)
+        return delete(tables.table).where(where).add_cte(*parts)
+
+    key = ("delete_everywhere", tuple(spec.table.fullname for spec in member_tables), as_member)
+    return cached(tables, key, build)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ecmahost.config.model import AnchorGeneration
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound
 from ecmahost.connectors.query import MEMBERS, Change, Record
-from ecmahost.connectors.sql import statements
+from ecmahost.connectors.sql import reads, statements
 from ecmahost.connectors.sql.reads import chunks
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
 from ecmahost.connectors.sql.values import anchor_to_db, to_db
@@ -84,10 +84,30 @@ async def insert_row_returning(conn: AsyncConnection, tables: ObjectTables, reco
     return result.one()
 
 
-async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any, change: Change) -> None:
+def _update_values(tables: ObjectTables, change: Change) -> dict[str, Any]:
     values = _row_values(tables, change.set, updating=True)
     if tables.modified is not None:
         values[tables.modified.name] = to_db(tables.modified, datetime.now(UTC))
+    return values
+
+
+async def update_returning(conn: AsyncConnection, tables: ObjectTables, anchor: Any, change: Change) -> Record:
+    """PostgreSQL, a change of the row's own columns (`single_statement_update`): update and read back the whole
+    record in one statement (`statements.update_returning`)."""
+    values = _update_values(tables, change)
+    names = reads.single_valued(tables, None)
+    child = reads.joinable_child(tables, None)
+    statement = statements.update_returning(tables, tuple(sorted(values)), names, child)
+    parameters = {statements.SET + name: value for name, value in values.items()}
+    parameters[statements.ANCHOR] = anchor
+    records = await reads.run_page(conn, tables, None, statement, parameters, child)
+    if not records:
+        raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
+    return records[0]
+
+
+async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any, change: Change) -> None:
+    values = _update_values(tables, change)
     if values:
         result = await conn.execute(statements.update_by_anchor(tables), {**values, statements.ANCHOR: anchor})
         found = result.rowcount > 0
@@ -116,6 +136,9 @@ async def delete_object(
     conn: AsyncConnection, tables: ObjectTables, anchor: Any, member_tables: Iterable[MembersSpec]
 ) -> None:
     """Delete child rows, membership rows (as a group and as a member of any group), then the row."""
+    if conn.dialect.name == "postgresql":
+        await _delete_in_one_statement(conn, tables, anchor, tuple(member_tables))
+        return
     for spec in tables.children.values():
         await conn.execute(statements.delete_children(tables, spec), {statements.KEY: anchor})
     if tables.members is not None:
@@ -125,6 +148,21 @@ async def delete_object(
         if member is not None:
             await conn.execute(statements.delete_memberships(tables, members, "member"), {statements.KEY: member})
     result = await conn.execute(statements.delete_by_anchor(tables), {statements.ANCHOR: anchor})
+    if result.rowcount == 0:
+        raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
+
+
+async def _delete_in_one_statement(
+    conn: AsyncConnection, tables: ObjectTables, anchor: Any, member_tables: tuple[MembersSpec, ...]
+) -> None:
+    members = [anchor_to_db(spec.member_key, str(anchor)) for spec in member_tables]
+    statement = statements.delete_everywhere(tables, member_tables, tuple(m is not None for m in members))
+    parameters = {f"child_{index}": anchor for index in range(len(tables.children))}
+    parameters |= {f"member_{index}": member for index, member in enumerate(members) if member is not None}
+    if tables.members is not None:
+        parameters["group"] = anchor
+    parameters[statements.ANCHOR] = anchor
+    result = await conn.execute(statement, parameters)
     if result.rowcount == 0:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
 
