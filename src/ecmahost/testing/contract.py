@@ -30,7 +30,7 @@ from ecmahost.testing.write_rules import WriteRules
 
 __all__ = ["CONTRACT_VERSION", "ConnectorContract", "ContractNames"]
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 
 
 class ConnectorContract(SearchRules, WriteRules):

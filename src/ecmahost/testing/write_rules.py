@@ -77,11 +77,12 @@ class WriteRules(ContractBase):
     async def test_update_sets_and_clears_attributes(self, contract_connector, contract_names, tag):
         c, n = contract_connector, contract_names
         anchor = self._anchor(c, n, await self._user(c, n, f"{tag}-a", **{n.email: "a@example.com"}))
-        await c.update(n.user, anchor, Change(set={n.given_name: "Changed", n.email: None}))
+        returned = await c.update(n.user, anchor, Change(set={n.given_name: "Changed", n.email: None}))
         fetched = await c.get(n.user, anchor)
         assert fetched[n.given_name] == "Changed"
         assert fetched.get(n.email) is None
         assert fetched[n.family_name] == "Family"
+        assert returned is None or returned == fetched, "update returns None or the record as get() reads it"
 
     async def test_update_unknown_anchor_raises_object_not_found(self, contract_connector, contract_names, tag):
         c, n = contract_connector, contract_names

@@ -27,7 +27,7 @@ from ecmahost.connectors.kit.records import (
     to_text,
 )
 
-CONNECTOR_API_VERSION = "1.0"
+CONNECTOR_API_VERSION = "1.1"
 
 __all__ = [
     "CONNECTOR_API_VERSION",
