@@ -10,7 +10,11 @@ Workers: with `workers > 1` uvicorn's supervisor binds the socket once and spawn
 builds its own runtime (connectors, pools) through `worker_app`, with the same TLS context factory and logging
 setup. Exactly one worker runs the full monitor (whichever holds the lock `run/monitor.lock`; it writes the
 supervisor's pid, which is the process to signal); every other worker only follows log-level changes. Worker
-processes do not share memory: metrics and recent errors are per worker.
+processes do not share memory: recent errors are per worker. Metrics are host-wide: the supervisor empties
+`run/metrics/` and names it in `PROMETHEUS_MULTIPROC_DIR` before it spawns the workers, each worker keeps its values
+in files there, and `/metrics` adds them up whichever worker answers (`observability.metrics`); each worker's
+monitor publishes its pool usage there every second. All processes write the same log files through a
+cross-process lock (`observability.log_setup`).
 
 Shutdown: uvicorn turns SIGTERM and SIGINT into a graceful stop (the supervisor forwards it to its workers). It
 stops accepting connections, lets in-flight requests finish (up to `GRACEFUL_SECONDS`; each connector call is
@@ -40,8 +44,9 @@ from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
 from ecmahost.http.app import HostApp, create_app
 from ecmahost.observability.log_setup import configure_logging
+from ecmahost.observability.metrics import MULTIPROCESS_ENV, Metrics
 from ecmahost.observability.monitor import HostMonitor, ServedAt
-from ecmahost.observability.run_files import run_dir, write_pid
+from ecmahost.observability.run_files import reset_metrics_dir, run_dir, write_pid
 from ecmahost.runtime import HostRuntime
 from ecmahost.settings import HostSettings, load_settings
 from ecmahost.tls import server_ssl_context
@@ -144,6 +149,8 @@ def _serve_workers(home: Home, settings: HostSettings, options: ServeOptions) ->
         tls_context(home, settings)
     spec = {"home": str(home.root), **asdict(_served_at(options))}
     os.environ[WORKER_ENV] = json.dumps(spec)  # inherited by the spawned workers
+    if settings.metrics.enabled:  # read by prometheus_client when a worker imports it
+        os.environ[MULTIPROCESS_ENV] = str(reset_metrics_dir(home))
     config = _uvicorn_config(f"{__name__}:worker_app", home, settings, options)
     Multiprocess(config, sockets=[config.bind_socket()]).run()
 
@@ -158,10 +165,12 @@ def worker_app() -> HostApp:
     served_at = ServedAt(**spec)
     lock = _try_lock(run_dir(home) / MONITOR_LOCK)
     if lock is not None:
-        monitor: HostMonitor = SupervisedMonitor(home, runtime, settings, served_at, lock=lock)
+        monitor: WorkerMonitor = SupervisedMonitor(home, runtime, settings, served_at, lock=lock)
     else:
         monitor = LevelFollower(home, runtime, settings, served_at)
-    return create_app(runtime, settings, monitor=monitor)
+    app = create_app(runtime, settings, monitor=monitor)
+    monitor.metrics = app.state.metrics
+    return app
 
 
 def _try_lock(path: Path) -> IO[bytes] | None:
@@ -177,7 +186,18 @@ def _try_lock(path: Path) -> IO[bytes] | None:
     return handle
 
 
-class SupervisedMonitor(HostMonitor):
+class WorkerMonitor(HostMonitor):
+    """A worker's monitor, which also publishes the worker's pool usage to the shared metrics at each pass (the
+    other workers cannot ask this one's pools)."""
+
+    metrics: Metrics | None = None
+
+    def publish_pools(self) -> None:
+        if self.metrics is not None:
+            self.metrics.refresh_pools()
+
+
+class SupervisedMonitor(WorkerMonitor):
     """The full monitor in one worker, publishing the supervisor's pid (the process `ecmahost status` reports
     and a stop signal goes to)."""
 
@@ -190,6 +210,10 @@ class SupervisedMonitor(HostMonitor):
         super().start()
         write_pid(self.home, self.supervisor_pid)
 
+    def poll(self) -> None:
+        super().poll()
+        self.publish_pools()
+
     def state(self) -> dict[str, Any]:
         return {**super().state(), "pid": self.supervisor_pid}
 
@@ -198,7 +222,7 @@ class SupervisedMonitor(HostMonitor):
         self.lock.close()
 
 
-class LevelFollower(HostMonitor):
+class LevelFollower(WorkerMonitor):
     """The monitor of the other workers: applies log-level changes from `host.yaml`, writes no run files."""
 
     def start(self) -> None:
@@ -207,6 +231,7 @@ class LevelFollower(HostMonitor):
     def poll(self) -> None:
         tls_reload.poll()
         self.reload_levels()
+        self.publish_pools()
 
     async def stop(self) -> None:
         if self._task is not None:

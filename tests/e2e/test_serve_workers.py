@@ -1,5 +1,6 @@
 """`ecmahost serve --workers 2`: one port served by two worker processes under uvicorn's supervisor, the run files
-naming the supervisor, and a SIGTERM that stops everything and cleans up."""
+naming the supervisor, `/metrics` counting the requests of both workers, and a SIGTERM that stops everything and
+cleans up."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ecmahost.home import Home
-from ecmahost.observability.run_files import pid_path, state_path
+from ecmahost.observability.run_files import metrics_dir, pid_path, state_path
 
 from e2e_host import RunningHost, start_host
 from e2e_serve import prepare_home
@@ -70,6 +72,33 @@ def test_two_workers_serve_one_port_and_the_run_files_name_the_supervisor(host: 
     assert pid_path(Home(host.home)).read_text().strip() == str(supervisor)
     _wait_for(lambda: state_path(Home(host.home)).exists())
     assert json.loads(state_path(Home(host.home)).read_text())["pid"] == supervisor
+
+
+def _total(text: str, name: str) -> float:
+    """The sum of a metric's samples over all its label sets."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name + "{"))
+
+
+def test_metrics_count_the_requests_of_every_worker_whichever_answers(host: RunningHost) -> None:
+    supervisor = host.process.pid
+    _wait_for(lambda: len(_workers(supervisor)) >= 2)
+    workers = _workers(supervisor)
+    shared = metrics_dir(Home(host.home))
+
+    def both_answered() -> bool:  # each worker keeps its counts in its own file
+        return all((shared / f"counter_{pid}.db").exists() for pid in workers)
+
+    sent = 0
+    while sent < 10 or (not both_answered() and sent < 200):
+        with host.client() as fresh:  # a new connection each time: the kernel spreads them over the workers
+            assert fresh.get("/Users", params={"count": 1}).status_code == 200
+        sent += 1
+    assert both_answered(), "one worker answered no request: the test would prove nothing"
+    for _ in range(12):
+        with httpx.Client(base_url=host.root, verify=host.tls(), timeout=30) as scraper:
+            text = scraper.get("/metrics").text
+        assert _total(text, "ecmahost_requests_total") == sent
+        assert _total(text, "ecmahost_request_duration_seconds_count") == sent
 
 
 def test_sigterm_to_the_supervisor_stops_every_worker_and_removes_the_run_files(host: RunningHost) -> None:

@@ -37,11 +37,13 @@ class LogEntry:
 
 
 def log_files(home: Home) -> list[Path]:
-    """The current log file and its rotated copies (`ecmahost.log.1` ...), oldest first."""
+    """The current log file and its rotated copies (`ecmahost.log.1` ...), oldest first. The name the log handler
+    gives a file for an instant while it rotates (`ecmahost.log.rotate.<random>`) is not a copy."""
     current = home.logs_dir / LOG_FILE_NAME
+    prefix = f"{LOG_FILE_NAME}."
     rotated = sorted(
-        (path for path in home.logs_dir.glob(f"{LOG_FILE_NAME}.*") if path.suffix[1:].isdigit()),
-        key=lambda path: int(path.suffix[1:]),
+        (path for path in home.logs_dir.glob(f"{prefix}*") if path.name[len(prefix) :].isdigit()),
+        key=lambda path: int(path.name[len(prefix) :]),
         reverse=True,
     )
     return [*rotated, *([current] if current.exists() else [])]

@@ -8,13 +8,20 @@ JSON lines, and to stderr when asked. Every formatted record passes through `red
 file or the console whatever a caller logs. The connector and request id of the request being served are added to
 each record from context variables set by the http layer.
 
+Several processes write the same files (`serve --workers N`: the supervisor and each worker; or an ASGI server
+running `ecmahost.asgi` in several processes), so the file handler is `ConcurrentRotatingFileHandler` (package
+`concurrent-log-handler`): each record is written under an exclusive lock on `logs/.__ecmahost.lock`, with the size
+check and the rotation under the same lock, so a rotation by one process is seen by the others (they reopen the new
+file) and no line is lost or written twice. The stdlib `RotatingFileHandler` rotates per process: the others go on
+writing into the renamed file. A file may pass `max_bytes` by one record (the size is checked before a record is
+written, without it).
+
 This module configures handlers and levels; it decides nothing about what is logged.
 """
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from concurrent_log_handler import ConcurrentRotatingFileHandler
 
 from ecmahost.home import Home
 from ecmahost.observability.redaction import redact_text
@@ -132,18 +140,28 @@ class LoggingSetup:
         self.handlers.clear()
 
 
+def rotating_file_handler(home: Home, settings: HostSettings) -> logging.Handler:
+    """The handler of `<home>/logs/ecmahost.log`, safe to share between processes. `backups: 0` keeps what the
+    stdlib handler did with it, no rotation at all (the concurrent handler would truncate the file instead). The
+    file is created at once, as the stdlib handler did (the concurrent one waits for the first record)."""
+    backups = settings.log_file.backups
+    path = home.logs_dir / LOG_FILE_NAME
+    path.touch()
+    return ConcurrentRotatingFileHandler(
+        str(path),
+        maxBytes=settings.log_file.max_bytes if backups > 0 else 0,
+        backupCount=backups,
+        encoding="utf-8",
+        unicode_error_policy="replace",
+    )
+
+
 def configure_logging(home: Home, settings: HostSettings, *, console: bool) -> LoggingSetup:
     """Attach the rotating file handler (and stderr when `console`) to the host and server loggers, apply the
     levels from `settings`, and return what was attached."""
     home.ensure(home.logs_dir)
     formatter: logging.Formatter = JsonFormatter() if settings.log_format is LogFormat.JSON else TextFormatter()
-    file_handler = logging.handlers.RotatingFileHandler(
-        home.logs_dir / LOG_FILE_NAME,
-        maxBytes=settings.log_file.max_bytes,
-        backupCount=settings.log_file.backups,
-        encoding="utf-8",
-    )
-    handlers: list[logging.Handler] = [file_handler]
+    handlers: list[logging.Handler] = [rotating_file_handler(home, settings)]
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))
     for handler in handlers:

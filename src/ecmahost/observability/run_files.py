@@ -1,5 +1,6 @@
 """The running host's files in `<home>/run/`: `host.pid` (its process id) and `state.json` (what it serves, its
-log levels and its connectors' recent errors, rewritten every few seconds).
+log levels and its connectors' recent errors, rewritten every few seconds), and, with several workers, `metrics/`
+(the workers' shared Prometheus values, emptied by the supervisor at each start; see `observability.metrics`).
 
 Written by the host (`monitor.HostMonitor`), read by `ecmahost status`, `log-level` and
 `collect-troubleshooting-info`. A pid file whose process is gone means the host stopped without cleaning up (a
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from ecmahost.home import Home, write_private
 RUN_DIR = "run"
 PID_FILE = "host.pid"
 STATE_FILE = "state.json"
+METRICS_DIR = "metrics"
 
 
 def run_dir(home: Home) -> Path:
@@ -30,6 +33,18 @@ def pid_path(home: Home) -> Path:
 
 def state_path(home: Home) -> Path:
     return run_dir(home) / STATE_FILE
+
+
+def metrics_dir(home: Home) -> Path:
+    return run_dir(home) / METRICS_DIR
+
+
+def reset_metrics_dir(home: Home) -> Path:
+    """An empty `run/metrics/`: the values of a previous run must not be added to this one's."""
+    folder = metrics_dir(home)
+    shutil.rmtree(folder, ignore_errors=True)
+    home.ensure(folder)
+    return folder
 
 
 def write_pid(home: Home, pid: int | None = None) -> None:

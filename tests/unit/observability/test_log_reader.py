@@ -45,6 +45,8 @@ def test_rotated_files_are_read_oldest_first(tmp_path) -> None:
     home.ensure(home.logs_dir)
     for suffix, line in (("", LINES[4]), (".1", LINES[1]), (".2", LINES[0])):
         (home.logs_dir / f"ecmahost.log{suffix}").write_text(line)
+    (home.logs_dir / "ecmahost.log.rotate.1234567").write_text(LINES[5])  # mid-rotation name: not a copy
+    (home.logs_dir / ".__ecmahost.lock").write_text("")
     assert [path.name for path in log_files(home)] == ["ecmahost.log.2", "ecmahost.log.1", "ecmahost.log"]
     assert [entry.level for entry in read_entries(home)] == [LogLevel.INFORMATION, LogLevel.ERROR, LogLevel.WARNING]
 
