@@ -21,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
@@ -81,6 +82,13 @@ async def _body(request: Request, limit: int) -> Any:
     return body
 
 
+def _query(request: Request) -> dict[str, str]:
+    """The query parameters as a plain dict (the last value of a repeated name, as Starlette's `query_params`),
+    parsed once without building Starlette's multi-dict."""
+    raw = request.scope["query_string"]
+    return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
+
+
 def _object_type(request: Request) -> str:
     resource = request.path_params["resource"]
     try:
@@ -90,7 +98,7 @@ def _object_type(request: Request) -> str:
 
 
 async def list_resources(request: Request, item: ConnectorRuntime, base: str) -> Response:
-    body = await item.service.search(_object_type(request), request.query_params, base)
+    body = await item.service.search(_object_type(request), _query(request), base)
     return ScimResponse(body)
 
 
@@ -102,7 +110,7 @@ async def create_resource(request: Request, item: ConnectorRuntime, base: str) -
 
 
 async def get_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
-    resource = await item.service.get(_object_type(request), request.path_params["id"], request.query_params, base)
+    resource = await item.service.get(_object_type(request), request.path_params["id"], _query(request), base)
     return ScimResponse(resource, headers={"ETag": resource["meta"]["version"]})
 
 

@@ -76,7 +76,10 @@ class ConcurrencyLimiter:
         if semaphore is None:
             semaphore = self._slots[key] = asyncio.Semaphore(limit)
         try:
-            async with asyncio.timeout(wait_seconds):
+            if semaphore.locked():  # only a request that has to queue needs the timer
+                async with asyncio.timeout(wait_seconds):
+                    await semaphore.acquire()
+            else:
                 await semaphore.acquire()
         except TimeoutError:
             raise TooManyRequests(
