@@ -19,26 +19,33 @@ REDACTED = "<redacted>"
 
 _SECRET_WORDS = "password|passwd|pwd|secret|token|api_?key|passphrase|credential|private_?key"  # noqa: S105
 _SECRET_KEY = rf"[\w.:-]*(?:{_SECRET_WORDS})[\w.-]*"
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
+    # (lower-case fragments one of which any match contains, pattern, replacement)
     # Authorization header values
-    (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+"), rf"\1\2{REDACTED}"),
+    (("bearer", "basic"), re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+"), rf"\1\2{REDACTED}"),
     # user:password@ in any URL (connection strings)
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s'\"]*:)([^@\s'\"]+)(@)"), rf"\1{REDACTED}\3"),
+    (("://",), re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s'\"]*:)([^@\s'\"]+)(@)"), rf"\1{REDACTED}\3"),
     # "password": "x", password=x, 'client_secret': 'x', token: x
     (
+        ("pass", "pwd", "secret", "token", "key", "credential"),
         re.compile(rf"""(?i)(["']?\b{_SECRET_KEY}["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&}}\]]+)"""),
         rf'\1"{REDACTED}"',
     ),
     # secrets encrypted at rest and token hashes
-    (re.compile(r"\benc:[A-Za-z0-9_=-]{16,}"), f"enc:{REDACTED}"),
-    (re.compile(r"\bscrypt\$[^\s'\",}]+"), f"scrypt${REDACTED}"),
+    (("enc:",), re.compile(r"\benc:[A-Za-z0-9_=-]{16,}"), f"enc:{REDACTED}"),
+    (("scrypt$",), re.compile(r"\bscrypt\$[^\s'\",}]+"), f"scrypt${REDACTED}"),
 )
+"""Each pattern runs only on text holding one of its fragments: a request log line holds none, and the secret-key
+pattern (a scan from every word boundary) cost about 0.1 ms per line, a tenth of a request at Information level."""
 
 
 def redact_text(text: str) -> str:
     """`text` with every secret-looking value replaced by `<redacted>`."""
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lowered = text.casefold()
+    for fragments, pattern, replacement in _PATTERNS:
+        if any(fragment in lowered for fragment in fragments):
+            text = pattern.sub(replacement, text)
+            lowered = text.casefold()
     return text
 
 

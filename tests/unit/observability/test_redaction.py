@@ -18,6 +18,12 @@ from ecmahost.observability.redaction import REDACTED, redact_json, redact_text
         ("client_secret: 'abc123xyz'", "abc123xyz"),
         ("password: enc:gAAAAABmZ1234567890abcdefghij", "gAAAAABmZ1234567890abcdefghij"),
         ("token: {hash: scrypt$16384$8$1$c2FsdA$aGFzaA}", "c2FsdA$aGFzaA"),
+        # upper case and Unicode case variants still match (the fragment pre-check must not skip them)
+        ("BIND_PASSWORD=TopSecret", "TopSecret"),
+        ("pa\u017f\u017fword=hunter2", "hunter2"),
+        ("API_KEY: k-123456", "k-123456"),
+        ("AUTHORIZATION: BASIC dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ("LDAPS://CN=ADMIN:Pa55@LDAP", "Pa55"),
     ],
 )
 def test_redact_text_removes_every_kind_of_secret(text: str, secret: str) -> None:
