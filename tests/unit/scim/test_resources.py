@@ -77,6 +77,13 @@ def test_extract_reads_core_paths_case_insensitively_and_ignores_unknown_keys() 
     }
 
 
+def test_extract_prefers_the_exact_key_then_the_first_one_equal_ignoring_case() -> None:
+    body = {"schemas": [CORE_USER], "USERNAME": "first", "username": "second", "userName": "exact"}
+    assert extract(demo_mapping(), body)["ContosoLogin"] == "exact"
+    del body["userName"]
+    assert extract(demo_mapping(), body)["ContosoLogin"] == "first"
+
+
 def test_extension_and_core_values_must_agree() -> None:
     body = {"schemas": [CORE_USER], "userName": "a", ECMA: {"ContosoLogin": "b"}}
     with pytest.raises(errors.InvalidValue, match="given twice"):
