@@ -44,8 +44,14 @@ class BenchOptions:
 
     @property
     def cap_seconds(self) -> float:
-        """The time bound of a count-bounded workload (the initial cycle, the growing group)."""
+        """The time bound of a count-bounded workload (the growing group)."""
         return max(self.duration * 30, 60.0)
+
+    @property
+    def cycle_cap_seconds(self) -> float:
+        """The initial cycle's time bound: long enough for about 3 requests per user at 200 requests/s, so the
+        issue's 100,000-user cycle runs to the end instead of stopping at `cap_seconds`."""
+        return max(self.cap_seconds, 3 * self.cycle_users / 200)
 
 
 def parse_options(argv: list[str] | None = None) -> BenchOptions:

@@ -73,7 +73,7 @@ def host_workloads(options: BenchOptions) -> list[Workload]:
         Workload(
             f"group to {members:,} members", "grow_group", 1, options.cap_seconds, {"BENCH_GROUP_MEMBERS": str(members)}
         ),
-        Workload("Entra initial cycle", "cycle", min(c, options.cycle_users), options.cap_seconds, cycle),
+        Workload("Entra initial cycle", "cycle", min(c, options.cycle_users), options.cycle_cap_seconds, cycle),
     ]
     return [w for w in every if not options.workloads or w.script in options.workloads]
 
