@@ -174,7 +174,10 @@ async def add_members(conn: AsyncConnection, tables: ObjectTables, group: Any, m
     unique = list(dict.fromkeys(to_db(spec.member_key, member) for member in members))
     dialect = conn.dialect.name
     for chunk in chunks(unique):
-        if dialect in ("postgresql", "sqlite", "mysql"):
+        if dialect == "postgresql":
+            statement = statements.insert_members_ignoring_duplicates(tables, spec, dialect)
+            await conn.execute(statement, {statements.GROUP: group_value, statements.MEMBERS_ARRAY: list(chunk)})
+        elif dialect in ("sqlite", "mysql"):
             rows = [{spec.group_key.name: group_value, spec.member_key.name: m} for m in chunk]
             await conn.execute(statements.insert_members_ignoring_duplicates(tables, spec, dialect), rows)
         else:
