@@ -9,6 +9,7 @@ decimals. It knows nothing about tables or statements.
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -44,7 +45,21 @@ def to_db(column: Column[Any], value: Any) -> Any:
         raise ConstraintViolation(f"{column.name}: the value does not fit a {column.type} column") from None
 
 
+_PLAIN_STRING: weakref.WeakKeyDictionary[Column[Any], bool] = weakref.WeakKeyDictionary()
+
+
+def _plain_string(column: Column[Any]) -> bool:
+    """Whether `column` takes strings as they are (a string column that is not boolean-like), asked once per
+    column: nearly every value a request writes is a string into such a column."""
+    known = _PLAIN_STRING.get(column)
+    if known is None:
+        known = _PLAIN_STRING[column] = is_string(column) and not is_boolean(column)
+    return known
+
+
 def _convert(column: Column[Any], value: Any) -> Any:
+    if type(value) is str and _plain_string(column):
+        return value
     if is_boolean(column):
         return _to_bool(value)
     column_type = column.type
