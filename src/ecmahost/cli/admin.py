@@ -11,17 +11,16 @@ from __future__ import annotations
 import ipaddress
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from ecmahost.admin.app import create_admin_app
-from ecmahost.admin.security import load_admin_settings, save_admin_settings, set_admin_password
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say
-from ecmahost.home import Home
-from ecmahost.settings import load_settings
-from ecmahost.tls import server_ssl_context
+
+# The admin app (Starlette, Jinja) and uvicorn are imported inside the commands: every `ecmahost` run, `serve`
+# too, imports all CLI modules first, so a module-level import here delays the host's start.
+if TYPE_CHECKING:
+    from ecmahost.home import Home
 
 app = typer.Typer(help="The configuration wizard as a local web UI.", invoke_without_command=True)
 
@@ -39,6 +38,8 @@ def _read_password(password_file: Path | None) -> str:
 
 
 def _store_password(home: Home, password_file: Path | None) -> None:
+    from ecmahost.admin.security import set_admin_password
+
     try:
         set_admin_password(home, _read_password(password_file))
     except ValueError as exc:
@@ -66,6 +67,13 @@ def admin(
     """Serve the admin web UI (asks for the admin password on first start)."""
     if ctx.invoked_subcommand is not None:
         return
+    import uvicorn
+
+    from ecmahost.admin.app import create_admin_app
+    from ecmahost.admin.security import load_admin_settings, save_admin_settings
+    from ecmahost.settings import load_settings
+    from ecmahost.tls import server_ssl_context
+
     with reported_errors():
         where = open_home(home)
         settings = load_admin_settings(where)

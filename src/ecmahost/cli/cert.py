@@ -9,21 +9,19 @@ from __future__ import annotations
 import stat
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stdout, warn
-from ecmahost.settings import HostSettings, TlsSettings, load_settings, save_settings
-from ecmahost.tls import (
-    DEFAULT_DAYS,
-    CertInfo,
-    certificate_info,
-    check_key_pair,
-    default_hostnames,
-    generate_certificate,
-)
+from ecmahost.tls import DEFAULT_DAYS
+
+# Apart from the default of `--days` (`serve` loads `tls` anyway), the layers below are imported inside the
+# commands: every `ecmahost` run, `serve` too, imports all CLI modules first, so a module-level import here delays
+# the host's start.
+if TYPE_CHECKING:
+    from ecmahost.settings import HostSettings
+    from ecmahost.tls import CertInfo
 
 app = typer.Typer(help="Manage the host's TLS certificate.", no_args_is_help=True)
 
@@ -34,6 +32,8 @@ class KeyTypeChoice(StrEnum):
 
 
 def _print_info(info: CertInfo, cert_path: Path) -> None:
+    from rich.table import Table
+
     table = Table(show_header=False, box=None)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
@@ -72,6 +72,9 @@ def generate(
     home: HomeOption = None,
 ) -> None:
     """Generate a self-signed certificate (SAN: host names + localhost, 127.0.0.1, ::1), key written 0600."""
+    from ecmahost.settings import TlsSettings, load_settings, save_settings
+    from ecmahost.tls import default_hostnames, generate_certificate
+
     with reported_errors():
         where = open_home(home)
         if where.cert_file.exists() and not force:
@@ -89,6 +92,9 @@ def generate(
 @app.command()
 def show(home: HomeOption = None) -> None:
     """Show the certificate in use: subject, names, expiry date and days left (warns under 30 days)."""
+    from ecmahost.settings import load_settings
+    from ecmahost.tls import certificate_info
+
     with reported_errors():
         where = open_home(home)
         cert_path, _ = load_settings(where).certificate_paths(where)
@@ -106,6 +112,9 @@ def use(
     home: HomeOption = None,
 ) -> None:
     """Serve your own certificate: checks that the key matches it, then records both paths in host.yaml."""
+    from ecmahost.settings import TlsSettings, load_settings, save_settings
+    from ecmahost.tls import check_key_pair
+
     with reported_errors():
         where = open_home(home)
         cert_path, key_path = cert.expanduser().resolve(), key.expanduser().resolve()

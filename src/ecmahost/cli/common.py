@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from ecmahost.config.errors import ConfigError
-from ecmahost.config.tokens import InvalidToken
-from ecmahost.home import Home
-from ecmahost.tls import TlsError
+# The CLI imports the layers below inside the functions that use them: every `ecmahost` run, `serve` too,
+# imports all CLI modules first, so a module-level import here delays the host's start.
+if TYPE_CHECKING:
+    from ecmahost.home import Home
 
 HomeOption = Annotated[
     Path | None,
@@ -36,6 +36,8 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def open_home(option: Path | None) -> Home:
+    from ecmahost.home import Home
+
     return Home.resolve(option)
 
 
@@ -55,6 +57,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @contextmanager
 def reported_errors() -> Iterator[None]:
     """Turn the project's known errors into a message on stderr and exit code 1; anything else propagates."""
+    from ecmahost.config.errors import ConfigError
+    from ecmahost.config.tokens import InvalidToken
+    from ecmahost.tls import TlsError
+
     try:
         yield
     except (ConfigError, TlsError, InvalidToken) as exc:

@@ -13,14 +13,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from ecmahost.cli import connector_new, connector_types, discover
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stderr, stdout, warn
-from ecmahost.config import secrets, yaml_io
-from ecmahost.config.store import ConnectorStore
-from ecmahost.config.tokens import generate_token, validate_token
-from ecmahost.home import write_private
+
+# The store and the YAML layer are imported inside the commands: every `ecmahost` run, `serve` too, imports all
+# CLI modules first, so a module-level import here delays the host's start.
 
 app = typer.Typer(help="Manage connectors: one SCIM endpoint per connector.", no_args_is_help=True)
 app.command("types")(connector_types.types_command)
@@ -36,6 +34,10 @@ def scim_path(name: str) -> str:
 @app.command("list")
 def list_connectors(home: HomeOption = None) -> None:
     """List the connectors: type, object types, whether a token is set, and the tenant URL path."""
+    from rich.table import Table
+
+    from ecmahost.config.store import ConnectorStore
+
     with reported_errors():
         the_home = open_home(home)
         report = ConnectorStore(the_home).scan(require_env=False)
@@ -58,6 +60,9 @@ def list_connectors(home: HomeOption = None) -> None:
 @app.command()
 def show(name: NameArgument, home: HomeOption = None) -> None:
     """Print a connector file with its secrets masked, then any problem found in it."""
+    from ecmahost.config import secrets, yaml_io
+    from ecmahost.config.store import ConnectorStore
+
     with reported_errors():
         store = ConnectorStore(open_home(home))
         raw = store.read_raw(name)
@@ -91,6 +96,9 @@ def export(
     home: HomeOption = None,
 ) -> None:
     """Export a connector file for another host. Environment references (${env:VAR}) stay as they are."""
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.home import write_private
+
     with reported_errors():
         text = ConnectorStore(open_home(home)).export(name, include_secrets=include_secrets)
         if include_secrets:
@@ -112,6 +120,8 @@ def import_connector(
     home: HomeOption = None,
 ) -> None:
     """Import a connector file: it is validated fully first; plain-text secrets in it are encrypted."""
+    from ecmahost.config.store import ConnectorStore
+
     with reported_errors():
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
         source = "<stdin>" if str(file) == "-" else str(file)
@@ -128,6 +138,8 @@ def delete(
     home: HomeOption = None,
 ) -> None:
     """Delete a connector file (the target's data is not touched)."""
+    from ecmahost.config.store import ConnectorStore
+
     with reported_errors():
         store = ConnectorStore(open_home(home))
         if not store.exists(name):
@@ -151,6 +163,9 @@ def set_token(
     """Set the connector's secret token (Entra's "Secret Token"). Only a salted hash is stored.
 
     Without --generate or --token-file, the token is asked for with a hidden prompt."""
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.config.tokens import generate_token, validate_token
+
     if generate and token_file is not None:
         fail("use either --generate or --token-file, not both")
     with reported_errors():
@@ -191,6 +206,8 @@ def set_secret(
 
     Without --from-env, the value is asked for with a hidden prompt. To keep the value out of the file
     entirely, write `${env:VAR}` in the file instead."""
+    from ecmahost.config.store import ConnectorStore
+
     with reported_errors():
         store = ConnectorStore(open_home(home))
         if not store.exists(name):

@@ -13,25 +13,19 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stderr, stdout, warn
-from ecmahost.cli.connector_prompts import run_questions
-from ecmahost.config import yaml_io
-from ecmahost.config.store import ConnectorStore
-from ecmahost.home import Home
-from ecmahost.wizard.answers import (
-    AnswerError,
-    Answers,
-    ObjectTypeAnswers,
-    answers_from_mapping,
-    parse_key_value,
-)
-from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, draft_from_file
-from ecmahost.wizard.save import file_text, save_draft
-from ecmahost.wizard.steps import full_issues
+
+# The wizard (it imports every connector package) and the prompts are imported inside the functions that use
+# them: every `ecmahost` run, `serve` too, imports all CLI modules first, so a module-level import here delays the
+# host's start.
+if TYPE_CHECKING:
+    from ecmahost.home import Home
+    from ecmahost.wizard.answers import Answers
+    from ecmahost.wizard.draft import ConnectorDraft
 
 
 def _opt(help_text: str, *names: str) -> typer.models.OptionInfo:
@@ -84,6 +78,9 @@ def new(
     home: HomeOption = None,
 ) -> None:
     """Create a connector: the configuration wizard's questions, asked here or answered by flags."""
+    from ecmahost.cli.connector_prompts import run_questions
+    from ecmahost.wizard.draft import ConnectorDraft
+
     with reported_errors(), _answer_errors():
         where = open_home(home)
         answers = _collect(answers_file, name, type_, description, connect, url, password_env)
@@ -116,6 +113,10 @@ def edit(
     home: HomeOption = None,
 ) -> None:
     """Change a connector with the wizard's questions (current values are the defaults); comments are kept."""
+    from ecmahost.cli.connector_prompts import run_questions
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.wizard.draft import draft_from_file
+
     with reported_errors(), _answer_errors():
         where = open_home(home)
         draft = draft_from_file(ConnectorStore(where).read_raw(name))
@@ -132,6 +133,8 @@ def edit(
 @contextmanager
 def _answer_errors() -> Iterator[None]:
     """A wrong answer (flag, answers file, prompt) is a message and exit code 1, like a config error."""
+    from ecmahost.wizard.answers import AnswerError
+
     try:
         yield
     except AnswerError as exc:
@@ -147,6 +150,9 @@ def _collect(
     url: str | None,
     password_env: str | None,
 ) -> Answers:
+    from ecmahost.config import yaml_io
+    from ecmahost.wizard.answers import Answers, answers_from_mapping, parse_key_value
+
     answers = Answers()
     if answers_file is not None:
         text = sys.stdin.read() if str(answers_file) == "-" else answers_file.read_text(encoding="utf-8")
@@ -162,6 +168,9 @@ def _collect(
 
 
 def _split_type(text: str, flag: str) -> tuple[str, str]:
+    from ecmahost.wizard.answers import AnswerError
+    from ecmahost.wizard.draft import OBJECT_TYPES
+
     type_name, sep, rest = text.partition(":") if ":" in text.split("=", 1)[0] else text.partition("=")
     if not sep or type_name not in OBJECT_TYPES:
         raise AnswerError(f"{flag} {text!r}: start with User or Group, e.g. User{':' if sep == ':' else '='}...")
@@ -169,6 +178,8 @@ def _split_type(text: str, flag: str) -> tuple[str, str]:
 
 
 def _collect_object_types(answers: Answers, *flags: list[str] | None) -> None:
+    from ecmahost.wizard.answers import ObjectTypeAnswers, parse_key_value
+
     object_type, option, anchor, map_, drop, disable, delete = (flag or [] for flag in flags)
     for item in object_type:
         type_name, container = _split_type(item, "--object-type")
@@ -202,6 +213,8 @@ def _collect_object_types(answers: Answers, *flags: list[str] | None) -> None:
 
 
 def _collect_values(answers: Answers, multi_valued: list[str] | None, single_value: list[str] | None) -> None:
+    from ecmahost.wizard.answers import ObjectTypeAnswers
+
     for items, flag, field in (
         (multi_valued, "--multi-valued", "multi_valued"),
         (single_value, "--single-value", "single_value"),
@@ -213,6 +226,10 @@ def _collect_values(answers: Answers, multi_valued: list[str] | None, single_val
 
 
 def _finish(draft: ConnectorDraft, home: Home, token: str | None, dry_run: bool) -> None:
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.wizard.save import file_text, save_draft
+    from ecmahost.wizard.steps import full_issues
+
     issues = full_issues(draft, home)
     if issues:
         fail("the connector is not valid yet:\n" + "\n".join(issue.render(f"{draft.name}") for issue in issues))

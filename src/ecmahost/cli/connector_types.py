@@ -5,18 +5,22 @@ error instead of hiding the others. It lists; it does not configure or connect.
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-
-from rich.table import Table
-
 from ecmahost.cli.common import fail, stdout
-from ecmahost.connectors.base import Connector
-from ecmahost.connectors.kit import CONNECTOR_API_VERSION
-from ecmahost.connectors.registry import ENTRY_POINT_GROUP
+
+# The connector layer is imported inside the command: every `ecmahost` run, `serve` too, imports all CLI modules
+# first, so a module-level import here delays the host's start.
 
 
 def types_command() -> None:
     """List the installed connector types with their versions and the package providing each."""
+    from importlib.metadata import entry_points
+
+    from rich.table import Table
+
+    from ecmahost.connectors.base import Connector
+    from ecmahost.connectors.kit import CONNECTOR_API_VERSION
+    from ecmahost.connectors.registry import ENTRY_POINT_GROUP
+
     found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda entry: entry.name)
     if not found:
         fail(f"no connector types installed (entry point group {ENTRY_POINT_GROUP})")

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecmahost.cli.common import HomeOption, open_home, reported_errors, say, warn
-from ecmahost.config.store import ConnectorStore
-from ecmahost.config.tokens import generate_token, validate_token
-from ecmahost.connectors.sql.demo_schema import create_demo_tables
 from ecmahost.demo import DEMO_NAME, DEMO_SQLITE_URL, demo_connector
-from ecmahost.home import Home
-from ecmahost.server import ServeOptions, serve
-from ecmahost.tls import default_hostnames, generate_certificate
+
+# The SQL connector (SQLAlchemy), the store and the server are imported inside the functions that use them:
+# every `ecmahost` run, `serve` too, imports all CLI modules first, so a module-level import here delays the host's
+# start.
+if TYPE_CHECKING:
+    from ecmahost.home import Home
 
 TokenOption = Annotated[
     str | None,
@@ -29,6 +28,13 @@ TargetOption = Annotated[
 
 def prepare_demo(home: Home, *, token: str | None, target: str | None, name: str = DEMO_NAME) -> str:
     """Create tables, connector file, certificate and token; return the token to print."""
+    import asyncio
+
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.config.tokens import generate_token, validate_token
+    from ecmahost.connectors.sql.demo_schema import create_demo_tables
+    from ecmahost.tls import default_hostnames, generate_certificate
+
     url = target or DEMO_SQLITE_URL
     home.root.mkdir(parents=True, exist_ok=True)
     asyncio.run(create_demo_tables(url, home.root))
@@ -68,6 +74,8 @@ def demo_command(
     target: TargetOption = None,
 ) -> None:
     """Start the host with the demo connector: an Employees table (Microsoft's SQL tutorial) and groups."""
+    from ecmahost.server import ServeOptions, serve
+
     with reported_errors():
         where = open_home(home)
         secret = prepare_demo(where, token=token, target=target)

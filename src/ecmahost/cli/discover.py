@@ -3,19 +3,18 @@ attributes, keys and types), read from the target itself, so a configuration can
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, stdout
-from ecmahost.config.store import ConnectorStore
-from ecmahost.connectors.base import Connector, DiscoveredSchema
-from ecmahost.connectors.errors import ConnectorError
-from ecmahost.connectors.registry import connector_type
+
+# The store and the connectors are imported inside the command: every `ecmahost` run, `serve` too, imports all CLI
+# modules first, so a module-level import here delays the host's start.
+if TYPE_CHECKING:
+    from ecmahost.connectors.base import Connector, DiscoveredSchema
 
 
 async def _discover(connector: Connector) -> DiscoveredSchema:
@@ -32,6 +31,14 @@ def discover_command(
     home: HomeOption = None,
 ) -> None:
     """List what the connector's target holds, as the wizard's Schema pages show it."""
+    import asyncio
+
+    from rich.table import Table
+
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.connectors.errors import ConnectorError
+    from ecmahost.connectors.registry import connector_type
+
     with reported_errors():
         where = open_home(home)
         config = ConnectorStore(where).load(name)

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import time
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecmahost.cli.common import HomeOption, open_home, reported_errors, say, warn
-from ecmahost.home import Home
-from ecmahost.observability.run_files import read_state, running_pid
-from ecmahost.settings import LogLevel, LogLevels, load_settings, save_settings
+from ecmahost.settings import LogLevel
+
+# Apart from `LogLevel` (in the command's signature; `serve` loads `settings` anyway), the layers below are
+# imported inside the functions: every `ecmahost` run, `serve` too, imports all CLI modules first, so a
+# module-level import here delays the host's start.
+if TYPE_CHECKING:
+    from ecmahost.home import Home
+    from ecmahost.settings import LogLevels
 
 CONFIRM_SECONDS = 5.0
 
@@ -28,6 +33,8 @@ class Source(StrEnum):
 
 def _wait_for_host(home: Home, wanted: LogLevels) -> bool:
     """Whether the running host reports `wanted` within `CONFIRM_SECONDS`."""
+    from ecmahost.observability.run_files import read_state
+
     expected = {"host": wanted.host.value, "connectors": wanted.connectors.value}
     deadline = time.monotonic() + CONFIRM_SECONDS
     while time.monotonic() < deadline:
@@ -51,6 +58,9 @@ def log_level_command(
     home: HomeOption = None,
 ) -> None:
     """Show or change the log levels (default Error). A running host applies a change without a restart."""
+    from ecmahost.observability.run_files import running_pid
+    from ecmahost.settings import LogLevels, load_settings, save_settings
+
     with reported_errors():
         where = open_home(home)
         settings = load_settings(where)

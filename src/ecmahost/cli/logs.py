@@ -13,8 +13,6 @@ from typing import Annotated
 import typer
 
 from ecmahost.cli.common import HomeOption, open_home, reported_errors, stdout, warn
-from ecmahost.observability.log_reader import filter_live, follow_lines, log_files, read_entries
-from ecmahost.observability.log_setup import LOG_FILE_NAME
 from ecmahost.settings import LogLevel
 
 
@@ -35,6 +33,10 @@ def logs_command(
     home: HomeOption = None,
 ) -> None:
     """Show the host's logs (newest last), optionally filtered, optionally following new entries."""
+    # Imported here: every `ecmahost` run, `serve` too, imports all CLI modules first (delays the host's start).
+    from ecmahost.observability.log_reader import filter_live, follow_lines, log_files, read_entries
+    from ecmahost.observability.log_setup import LOG_FILE_NAME
+
     with reported_errors():
         where = open_home(home)
         if not log_files(where):

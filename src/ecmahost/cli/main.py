@@ -1,7 +1,9 @@
 """The root `ecmahost` command: the sub-apps (`connector`, `cert`) and the commands owned by other modules.
 
 To add a command from its own module, import it and register it below with one line, e.g.
-`app.command("serve")(serve.serve_command)`.
+`app.command("serve")(serve.serve_command)`. Every run imports all these modules before it runs a command, `serve`
+too, so a command module imports at module level only what its signatures need and the rest inside its commands
+(tests/unit/cli/test_cli_imports.py checks it).
 """
 
 from __future__ import annotations

@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say
-from ecmahost.server import options_from, serve, worker_count
-from ecmahost.settings import load_settings
 
 PortOption = Annotated[int | None, typer.Option("--port", help="TCP port (default: host.yaml, else 8585).")]
 BindOption = Annotated[
@@ -35,6 +33,10 @@ def serve_command(
     workers: WorkersOption = "1",
 ) -> None:
     """Serve every configured connector over HTTPS (one SCIM endpoint per connector)."""
+    # Imported here, as in every CLI module (see cli.common): the other commands need not load the server.
+    from ecmahost.server import options_from, serve, worker_count
+    from ecmahost.settings import load_settings
+
     with reported_errors():
         where = open_home(home)
         settings = load_settings(where)

@@ -14,15 +14,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, warn
-from ecmahost.config.tokens import generate_token, hash_token
-from ecmahost.home import Home
-from ecmahost.server import GRACEFUL_SECONDS
-from ecmahost.settings import MetricsSettings, load_settings, save_settings
+
+# The server and the settings are imported inside the functions that use them: every `ecmahost` run, `serve`
+# too, imports all CLI modules first, so a module-level import here delays the host's start.
+if TYPE_CHECKING:
+    from ecmahost.home import Home
 
 app = typer.Typer(help="Run the host as a systemd service.", no_args_is_help=True)
 
@@ -49,6 +50,8 @@ def _quote(value: str) -> str:
 
 def systemd_unit(home: Home, *, system: bool, run_as: str | None = None, python: str = sys.executable) -> str:
     """The unit file text."""
+    from ecmahost.server import GRACEFUL_SECONDS
+
     command = " ".join(_quote(part) for part in (python, "-m", "ecmahost", "serve", "--home", str(home.root)))
     lines = [
         "[Unit]",
@@ -147,6 +150,9 @@ def metrics_token(
     home: HomeOption = None,
 ) -> None:
     """Protect GET /metrics with a new bearer token (printed once, stored as a hash in host.yaml)."""
+    from ecmahost.config.tokens import generate_token, hash_token
+    from ecmahost.settings import MetricsSettings, load_settings, save_settings
+
     with reported_errors():
         where = open_home(home)
         settings = load_settings(where)

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from ecmahost.cli.common import HomeOption, open_home, reported_errors, say, stdout, warn
-from ecmahost.troubleshoot.status import HostStatus, host_status
+
+# The status collector is imported inside the command: every `ecmahost` run, `serve` too, imports all CLI modules
+# first, so a module-level import here delays the host's start.
+if TYPE_CHECKING:
+    from ecmahost.troubleshoot.status import HostStatus
 
 NOT_RUNNING = 3
 SHOWN_ERRORS = 3
 
 
 def _print(status: HostStatus) -> None:
+    from rich.table import Table
+
     if status.running:
         say(f"Host: running (pid {status.pid}) since {status.started_at} at {status.url}")
     else:
@@ -51,6 +56,8 @@ def status_command(
     home: HomeOption = None,
 ) -> None:
     """Is the host running; its connectors, tenant URLs, certificate expiry and last errors."""
+    from ecmahost.troubleshoot.status import host_status
+
     with reported_errors():
         status = host_status(open_home(home))
     if as_json:

@@ -10,26 +10,22 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stdout, warn
-from ecmahost.config.errors import ConfigError
-from ecmahost.config.store import ConnectorStore
-from ecmahost.home import Home, resolve_home
-from ecmahost.settings import load_settings
-from ecmahost.troubleshoot.collect_info import collect
-from ecmahost.troubleshoot.connection_check import (
-    DEFAULT_TIMEOUT,
-    ConnectionTest,
-    default_url,
-    host_certificates,
-    run_connection_test,
-)
 from ecmahost.troubleshoot.steps import Report, StepStatus
 
+# The checks (httpx, the SCIM and TLS probes) are imported inside the commands: every `ecmahost` run, `serve`
+# too, imports all CLI modules first, so a module-level import here delays the host's start.
+if TYPE_CHECKING:
+    from ecmahost.home import Home
+
 MARKS = {StepStatus.PASS: "✓", StepStatus.WARN: "!", StepStatus.FAIL: "✗", StepStatus.SKIP: "-"}
+# The default of `--timeout`: the same as `troubleshoot.connection_check.DEFAULT_TIMEOUT` (a test holds them
+# equal), written here because importing that module for its default would load httpx at every start.
+DEFAULT_TIMEOUT = 10.0
 
 
 def _read_token(token_file: Path | None) -> str:
@@ -45,6 +41,9 @@ def _read_token(token_file: Path | None) -> str:
 
 
 def _expected_attributes(home: Home, name: str) -> list[str] | None:
+    from ecmahost.config.errors import ConfigError
+    from ecmahost.config.store import ConnectorStore
+
     try:
         config = ConnectorStore(home).load(name, require_env=False)
     except ConfigError:
@@ -91,6 +90,15 @@ def connection_test_command(
     home: HomeOption = None,
 ) -> None:
     """Check, step by step, that Entra can reach this connector: URL, port, TLS, certificate, token, SCIM."""
+    from ecmahost.home import Home, resolve_home
+    from ecmahost.settings import load_settings
+    from ecmahost.troubleshoot.connection_check import (
+        ConnectionTest,
+        default_url,
+        host_certificates,
+        run_connection_test,
+    )
+
     with reported_errors():
         where = Home(resolve_home(home))
         readable = where.root.is_dir()
@@ -129,6 +137,8 @@ def collect_troubleshooting_info_command(
     home: HomeOption = None,
 ) -> None:
     """Write a zip for support: logs, connector files without secrets, settings, versions, certificate, tests."""
+    from ecmahost.troubleshoot.collect_info import collect
+
     with reported_errors():
         where = open_home(home)
         if not where.root.is_dir():
