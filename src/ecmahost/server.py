@@ -6,15 +6,15 @@ ciphers); plain HTTP only when asked for explicitly. Logging is set up first (ro
 stderr, levels from `host.yaml`; uvicorn's own logging config is not used), and the host monitor publishes
 `run/host.pid` and `run/state.json` and applies log-level changes while serving.
 
-Workers: with `workers > 1` uvicorn's supervisor binds the socket once and spawns the workers, each of which
-builds its own runtime (connectors, pools) through `worker_app`, with the same TLS context factory and logging
-setup. Exactly one worker runs the full monitor (whichever holds the lock `run/monitor.lock`; it writes the
-supervisor's pid, which is the process to signal); every other worker only follows log-level changes. Worker
-processes do not share memory: recent errors are per worker. Metrics are host-wide: the supervisor empties
-`run/metrics/` and names it in `PROMETHEUS_MULTIPROC_DIR` before it spawns the workers, each worker keeps its values
-in files there, and `/metrics` adds them up whichever worker answers (`observability.metrics`); each worker's
-monitor publishes its pool usage there every second. All processes write the same log files through a
-cross-process lock (`observability.log_setup`).
+Workers: with `workers > 1` uvicorn's supervisor binds the socket once and spawns the workers, each of which builds
+its own runtime (connectors, pools) through `ecmahost.worker.worker_app`, with the same TLS context factory and
+logging setup. The supervisor itself never imports the app (the SCIM layers, Starlette, the connectors): it only
+supervises, so it starts and spawns its workers sooner. Exactly one worker runs the full monitor
+(`ecmahost.worker`); every other worker only follows log-level changes. Worker processes do not share memory: recent
+errors are per worker. Metrics are host-wide: the supervisor empties `run/metrics/` and names it in
+`PROMETHEUS_MULTIPROC_DIR` before it spawns the workers, each worker keeps its values in files there, and `/metrics`
+adds them up whichever worker answers (`observability.metrics`); each worker's monitor publishes its pool usage
+there every second. All processes write the same log files through a cross-process lock (`observability.log_setup`).
 
 Shutdown: uvicorn turns SIGTERM and SIGINT into a graceful stop (the supervisor forwards it to its workers). It
 stops accepting connections, lets in-flight requests finish (up to `GRACEFUL_SECONDS`; each connector call is
@@ -24,38 +24,32 @@ progress therefore completes or, past the budget, rolls back with its transactio
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import fcntl
 import functools
 import json
 import logging
 import os
 import ssl
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from ecmahost import tls_reload
-from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
-from ecmahost.http.app import HostApp, create_app
 from ecmahost.observability.log_setup import configure_logging
-from ecmahost.observability.metrics import MULTIPROCESS_ENV, Metrics
-from ecmahost.observability.monitor import HostMonitor, ServedAt
-from ecmahost.observability.run_files import reset_metrics_dir, run_dir, write_pid
-from ecmahost.runtime import HostRuntime
+from ecmahost.observability.run_files import MULTIPROCESS_ENV, reset_metrics_dir
 from ecmahost.settings import HostSettings, load_settings
 from ecmahost.tls import server_ssl_context
+
+if TYPE_CHECKING:
+    from ecmahost.runtime import HostRuntime
 
 logger = logging.getLogger(__name__)
 GRACEFUL_SECONDS = 30
 WORKER_ENV = "ECMAHOST_WORKER"
 """Environment variable through which the supervisor tells spawned workers what to serve (JSON, no secret)."""
-MONITOR_LOCK = "monitor.lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +61,9 @@ class ServeOptions:
 
 
 def build_runtime(home: Home) -> HostRuntime:
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.runtime import HostRuntime
+
     report = ConnectorStore(home).scan()
     errors = {name: str(error) for name, error in report.errors.items()}
     for name, error in errors.items():
@@ -128,6 +125,9 @@ def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None)
         if options.workers > 1:
             _serve_workers(home, settings, options)
             return
+        from ecmahost.http.app import create_app  # the app is imported where it runs (see the module docstring)
+        from ecmahost.observability.monitor import HostMonitor
+
         runtime = runtime or build_runtime(home)
         if not options.insecure_http:
             tls_context(home, settings)  # fail here, before binding, when the key or certificate is unusable
@@ -138,7 +138,9 @@ def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None)
         logging_setup.close()
 
 
-def _served_at(options: ServeOptions) -> ServedAt:
+def _served_at(options: ServeOptions) -> Any:
+    from ecmahost.observability.monitor import ServedAt
+
     return ServedAt("http" if options.insecure_http else "https", options.bind, options.port)
 
 
@@ -147,94 +149,10 @@ def _serve_workers(home: Home, settings: HostSettings, options: ServeOptions) ->
     dies, stop them all on SIGTERM/SIGINT."""
     if not options.insecure_http:
         tls_context(home, settings)
-    spec = {"home": str(home.root), **asdict(_served_at(options))}
+    spec = {"home": str(home.root), "scheme": "http" if options.insecure_http else "https"}
+    spec |= {"bind": options.bind, "port": options.port}
     os.environ[WORKER_ENV] = json.dumps(spec)  # inherited by the spawned workers
     if settings.metrics.enabled:  # read by prometheus_client when a worker imports it
         os.environ[MULTIPROCESS_ENV] = str(reset_metrics_dir(home))
-    config = _uvicorn_config(f"{__name__}:worker_app", home, settings, options)
+    config = _uvicorn_config("ecmahost.worker:worker_app", home, settings, options)
     Multiprocess(config, sockets=[config.bind_socket()]).run()
-
-
-def worker_app() -> HostApp:
-    """The app of one worker process (uvicorn calls it as a factory in each spawned worker)."""
-    spec = json.loads(os.environ[WORKER_ENV])
-    home = Home(Path(spec.pop("home")))
-    settings = load_settings(home)
-    configure_logging(home, settings, console=True)
-    runtime = build_runtime(home)
-    served_at = ServedAt(**spec)
-    lock = _try_lock(run_dir(home) / MONITOR_LOCK)
-    if lock is not None:
-        monitor: WorkerMonitor = SupervisedMonitor(home, runtime, settings, served_at, lock=lock)
-    else:
-        monitor = LevelFollower(home, runtime, settings, served_at)
-    app = create_app(runtime, settings, monitor=monitor)
-    monitor.metrics = app.state.metrics
-    return app
-
-
-def _try_lock(path: Path) -> IO[bytes] | None:
-    """An open file holding an exclusive lock on `path`, or None when another process holds it. The lock lives
-    as long as the file stays open (the process's life), so a restarted worker can take it over."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("ab")
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
-class WorkerMonitor(HostMonitor):
-    """A worker's monitor, which also publishes the worker's pool usage to the shared metrics at each pass (the
-    other workers cannot ask this one's pools)."""
-
-    metrics: Metrics | None = None
-
-    def publish_pools(self) -> None:
-        if self.metrics is not None:
-            self.metrics.refresh_pools()
-
-
-class SupervisedMonitor(WorkerMonitor):
-    """The full monitor in one worker, publishing the supervisor's pid (the process `ecmahost status` reports
-    and a stop signal goes to)."""
-
-    def __init__(self, *args: Any, lock: IO[bytes], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.lock = lock
-        self.supervisor_pid = os.getppid()
-
-    def start(self) -> None:
-        super().start()
-        write_pid(self.home, self.supervisor_pid)
-
-    def poll(self) -> None:
-        super().poll()
-        self.publish_pools()
-
-    def state(self) -> dict[str, Any]:
-        return {**super().state(), "pid": self.supervisor_pid}
-
-    async def stop(self) -> None:
-        await super().stop()
-        self.lock.close()
-
-
-class LevelFollower(WorkerMonitor):
-    """The monitor of the other workers: applies log-level changes from `host.yaml`, writes no run files."""
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="ecmahost-level-follower")
-
-    def poll(self) -> None:
-        tls_reload.poll()
-        self.reload_levels()
-        self.publish_pools()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task

@@ -38,11 +38,11 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import Collector
 
 from ecmahost import __version__
+from ecmahost.observability.run_files import MULTIPROCESS_ENV
 
 UNKNOWN_CONNECTOR = "-"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 POOL_HELP = "Connections of the target pool"
 
 ConnectorsView = Callable[[], Mapping[str, Any]]

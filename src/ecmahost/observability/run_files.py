@@ -35,6 +35,10 @@ def state_path(home: Home) -> Path:
     return run_dir(home) / STATE_FILE
 
 
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's variable naming the folder where each worker keeps its metric values (`metrics_dir`)."""
+
+
 def metrics_dir(home: Home) -> Path:
     return run_dir(home) / METRICS_DIR
 

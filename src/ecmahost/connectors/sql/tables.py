@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Connection, Index, MetaData, Table, UniqueConstraint
+from sqlalchemy import Column, Connection, Index, MetaData, Table, UniqueConstraint, inspect
 from sqlalchemy import exc as sa_exc
 
 from ecmahost.config.model import AnchorGeneration, AttributeType, ConnectorConfig, ObjectTypeConfig
@@ -77,10 +77,30 @@ def target_of(name: str, object_type: ObjectTypeConfig) -> SqlObjectType:
 def reflect_object_types(conn: Connection, config: ConnectorConfig) -> dict[str, ObjectTables]:
     metadata = MetaData()
     with quiet_reflection():
+        _reflect_together(conn, metadata, config)
         return {
             name: _object_tables(conn, metadata, config.name, name, object_type)
             for name, object_type in config.object_types.items()
         }
+
+
+def _reflect_together(conn: Connection, metadata: MetaData, config: ConnectorConfig) -> None:
+    """Reflect every table the object types name in one `MetaData.reflect` per schema: SQLAlchemy then asks the
+    catalog once per kind of fact for all tables (PostgreSQL: a handful of queries instead of about eight per
+    table), which shortens the first request after a start. A table that is missing is left to `_table`, which
+    names it in its error."""
+    wanted: dict[str | None, set[str]] = {}
+    for name, object_type in config.object_types.items():
+        target = target_of(name, object_type)
+        names = wanted.setdefault(target.schema_, set())
+        names.add(target.table)
+        names.update(child.table for child in target.child_tables.values())
+        if target.members is not None:
+            names.add(target.members.table)
+    for schema, names in wanted.items():
+        present = set(inspect(conn).get_table_names(schema=schema)) & names
+        if present:
+            metadata.reflect(bind=conn, schema=schema, only=sorted(present))
 
 
 @contextmanager
