@@ -213,47 +213,39 @@ def _rate(results: dict[str, Any], server: str, workload: str) -> float:
     )
 
 
+HOST_GET = ("ecmahost", "GET filter userName eq")
+HOST_POST = ("ecmahost", "POST /Users")
+MINIMAL_GET = ("minimal handler", "GET filter userName eq")
+MINIMAL_POST = ("minimal handler", "POST /Users")
+BARE = ("bare ASGI", "fixed SCIM body")
+PG_INSERT = ("pgbench", "single-row INSERT")
+RATIOS = (
+    ("POST /Users vs pgbench single-row INSERT", HOST_POST, PG_INSERT),
+    ("GET filter vs bare TLS ASGI", HOST_GET, BARE),
+    ("GET filter vs the minimal asyncpg/orjson handler", HOST_GET, MINIMAL_GET),
+    ("POST /Users vs the minimal asyncpg/orjson handler", HOST_POST, MINIMAL_POST),
+    ("minimal handler GET filter vs bare TLS ASGI", MINIMAL_GET, BARE),
+    ("minimal handler POST vs pgbench single-row INSERT", MINIMAL_POST, PG_INSERT),
+    ("GET filter vs pgbench indexed lookup", HOST_GET, ("pgbench", "indexed lookup")),
+    ("GET filter vs scim2-server", HOST_GET, ("scim2-server", "GET filter userName eq")),
+    ("POST /Users vs scim2-server", HOST_POST, ("scim2-server", "POST /Users")),
+)
+"""(name, numerator, denominator): each a (server, workload) of this run, or ("pgbench", its workload)."""
+
+
+def _figure(results: dict[str, Any], server: str, workload: str) -> float:
+    if server == "pgbench":
+        return next((row["tps"] for row in results["pgbench"] if row["workload"] == workload), 0.0)
+    return _rate(results, server, workload)
+
+
 def _ratios(results: dict[str, Any]) -> dict[str, float]:
-    pg = {row["workload"]: row["tps"] for row in results["pgbench"]}
-    pairs = {
-        "POST /Users vs pgbench single-row INSERT": (
-            _rate(results, "ecmahost", "POST /Users"),
-            pg.get("single-row INSERT", 0.0),
-        ),
-        "GET filter vs bare TLS ASGI": (
-            _rate(results, "ecmahost", "GET filter userName eq"),
-            _rate(results, "bare ASGI", "fixed SCIM body"),
-        ),
-        "GET filter vs the minimal asyncpg/orjson handler": (
-            _rate(results, "ecmahost", "GET filter userName eq"),
-            _rate(results, "minimal handler", "GET filter userName eq"),
-        ),
-        "POST /Users vs the minimal asyncpg/orjson handler": (
-            _rate(results, "ecmahost", "POST /Users"),
-            _rate(results, "minimal handler", "POST /Users"),
-        ),
-        "minimal handler GET filter vs bare TLS ASGI": (
-            _rate(results, "minimal handler", "GET filter userName eq"),
-            _rate(results, "bare ASGI", "fixed SCIM body"),
-        ),
-        "minimal handler POST vs pgbench single-row INSERT": (
-            _rate(results, "minimal handler", "POST /Users"),
-            pg.get("single-row INSERT", 0.0),
-        ),
-        "GET filter vs pgbench indexed lookup": (
-            _rate(results, "ecmahost", "GET filter userName eq"),
-            pg.get("indexed lookup", 0.0),
-        ),
-        "GET filter vs scim2-server": (
-            _rate(results, "ecmahost", "GET filter userName eq"),
-            _rate(results, "scim2-server", "GET filter userName eq"),
-        ),
-        "POST /Users vs scim2-server": (
-            _rate(results, "ecmahost", "POST /Users"),
-            _rate(results, "scim2-server", "POST /Users"),
-        ),
-    }
-    return {name: a / b for name, (a, b) in pairs.items() if a and b}
+    found = {}
+    for name, top, bottom in RATIOS:
+        a, b = _figure(results, *top), _figure(results, *bottom)
+        if a and b:
+            found[name] = a / b
+    return found
 
 
 def _options_dict(options: BenchOptions) -> dict[str, Any]:
