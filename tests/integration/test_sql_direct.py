@@ -233,11 +233,9 @@ async def test_a_read_that_finds_no_free_connection_says_the_pool_is_exhausted(d
     async with _opened(demo_url, tmp_path, pool_size=1, pool_timeout_seconds=0.3) as connector:
         created = await connector.create("User", {"ContosoLogin": _login("pool")})
         assert connector._direct is not None
-        async with connector._direct.connection():
-            started = time.monotonic()
+        async with connector._direct.connection():  # the only connection: the read must give up, not wait on
             with pytest.raises(TargetUnavailable, match="pool is exhausted"):
                 await connector.get("User", created["InternalGUID"])
-            assert time.monotonic() - started < 2
         assert (await connector.get("User", created["InternalGUID"]))["InternalGUID"] == created["InternalGUID"]
 
 
