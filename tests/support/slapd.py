@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from ldap3 import NONE, Connection, Server
@@ -182,14 +183,23 @@ class Slapd:
 def running_slapd(home: Path) -> Iterator[Slapd]:
     """A populated slapd in `home` for the duration of the block; its files are removed afterwards."""
     ensure_installed()
-    server = Slapd(home)
+    with serving(Slapd(home)) as server:
+        yield server
+
+
+S = TypeVar("S", bound=Slapd)
+
+
+@contextmanager
+def serving(server: S) -> Iterator[S]:
+    """Start `server`, populate it, and stop it and remove its files when the block ends (also on failure)."""
     server.start()
     try:
         server.populate()
         yield server
     finally:
         server.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(server.home, ignore_errors=True)
 
 
 PASSWORD_ENV = "ECMAHOST_TEST_LDAP_PASSWORD"

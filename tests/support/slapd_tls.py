@@ -10,7 +10,6 @@ Its `admin()` connection uses StartTLS with the test CA. It does not install sla
 from __future__ import annotations
 
 import hashlib
-import shutil
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ldap3 import NONE, Connection, Server, Tls
 
-from support.slapd import ROOT_DN, ROOT_PASSWORD, Slapd, connector_file, ensure_installed, free_port
+from support.slapd import ROOT_DN, ROOT_PASSWORD, Slapd, connector_file, ensure_installed, free_port, serving
 
 SERVER_NAME = "localhost"
 """The only name in the server certificates: connect to `localhost`; `127.0.0.1` is a host name mismatch."""
@@ -156,14 +155,8 @@ class TlsSlapd(Slapd):
 def running_tls_slapd(home: Path, pki: TestPki, served: Issued, *, require_tls: bool = True) -> Iterator[TlsSlapd]:
     """A populated TLS slapd in `home` for the duration of the block; its files are removed afterwards."""
     ensure_installed()
-    server = TlsSlapd(home, pki, served, require_tls=require_tls)
-    server.start()
-    try:
-        server.populate()
+    with serving(TlsSlapd(home, pki, served, require_tls=require_tls)) as server:
         yield server
-    finally:
-        server.stop()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def tls_connector_file(server: TlsSlapd, name: str = "ldaps", **connection: object) -> dict:
