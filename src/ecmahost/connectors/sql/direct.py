@@ -61,7 +61,7 @@ class Plan:
         )
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
-        values = self.compiled.construct_params(dict(parameters))
+        values = self.compiled.construct_params(parameters)  # a new dict: the caller's parameters stay as they are
         for name, convert in self.binds:
             if name in values:
                 values[name] = convert(values[name])
