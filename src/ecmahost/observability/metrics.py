@@ -38,7 +38,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import Collector
 
 from ecmahost import __version__
-from ecmahost.observability.run_files import MULTIPROCESS_ENV
+from ecmahost.observability.run_files import MULTIPROCESS_ENV, pid_exists
 
 UNKNOWN_CONNECTOR = "-"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -120,19 +120,9 @@ def drop_dead_processes(folder: Path) -> None:
     replaced), so their pool connections stop counting. Their counters stay: those requests were answered."""
     for path in folder.glob("gauge_live*_*.db"):
         pid = path.stem.rsplit("_", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_exists(int(pid)):  # a spawned worker's command line names no ecmahost
             with contextlib.suppress(FileNotFoundError):  # another worker's scrape got there first
                 mark_process_dead(int(pid), str(folder))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, under another user
-        pass
-    return True
 
 
 class Metrics:

@@ -80,14 +80,22 @@ def read_state(home: Home) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id exists (and, where /proc shows it, is an ecmahost process)."""
+def pid_exists(pid: int) -> bool:
+    """Whether a process with this id exists (under any user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    return True
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists and, where /proc shows it, is an ecmahost process (a pid file may
+    outlive the host and its pid be reused)."""
+    if not pid_exists(pid):
+        return False
     cmdline = Path(f"/proc/{pid}/cmdline")
     try:
         return b"ecmahost" in cmdline.read_bytes()
