@@ -1,7 +1,8 @@
 """The SQL connector's direct path on PostgreSQL (`connectors.sql.direct`: statements compiled by SQLAlchemy, run on
-asyncpg's own pool): it is the path requests take unless `direct: false`, it gives the same records as SQLAlchemy's
-execution, it translates asyncpg's errors like SQLAlchemy's, it heals after the server dropped its connections,
-it says when its pool is exhausted, and a deadlock victim runs again."""
+asyncpg connections from `pg_pool`): it is the path requests take unless `direct: false`, it gives the same records
+as SQLAlchemy's execution, it translates asyncpg's errors like SQLAlchemy's, it heals after the server dropped its
+connections, it says when its pool is exhausted, a cancelled query leaves no half-used connection, and a deadlock
+victim runs again."""
 
 from __future__ import annotations
 
@@ -237,6 +238,29 @@ async def test_a_read_that_finds_no_free_connection_says_the_pool_is_exhausted(d
             with pytest.raises(TargetUnavailable, match="pool is exhausted"):
                 await connector.get("User", created["InternalGUID"])
         assert (await connector.get("User", created["InternalGUID"]))["InternalGUID"] == created["InternalGUID"]
+
+
+async def test_a_request_cancelled_mid_query_leaves_no_half_used_connection_behind(
+    demo_url: str, tmp_path: Path
+) -> None:
+    """A request cancelled by its time budget while its query runs: the next request on the pool's only connection
+    must not find it mid-operation ("another operation is in progress")."""
+    async with _opened(demo_url, tmp_path, pool_size=1) as connector:
+        created = await connector.create("User", {"ContosoLogin": _login("cancel")})
+        assert connector._direct is not None
+        direct = connector._direct
+
+        async def slow_request() -> None:
+            async with direct.connection() as conn:
+                await conn._raw.fetchval("SELECT pg_sleep(5)")
+
+        request = asyncio.create_task(slow_request())
+        await asyncio.sleep(0.2)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        assert (await connector.get("User", created["InternalGUID"]))["InternalGUID"] == created["InternalGUID"]
+        assert connector.pool_status()["size"] == 1
 
 
 async def test_a_deadlock_victim_runs_again_and_both_transactions_commit(demo_url: str, tmp_path: Path) -> None:

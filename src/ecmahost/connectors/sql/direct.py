@@ -1,4 +1,5 @@
-"""PostgreSQL without SQLAlchemy's execution layer: the connector's statements run on asyncpg's own pool.
+"""PostgreSQL without SQLAlchemy's execution layer: the connector's statements run on asyncpg connections from a
+lean pool (`pg_pool`).
 
 SQLAlchemy builds and compiles every statement (dialect, quoting, bind casts, `RETURNING`); only executing it is
 done here. On a 2-core machine SQLAlchemy's checkout and execution context cost about 350 us of CPU per
@@ -26,6 +27,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from ecmahost.connectors.errors import TargetUnavailable
 from ecmahost.connectors.sql import statements
+from ecmahost.connectors.sql.pg_pool import ConnectionPool, PoolClosed, PoolExhausted
+
+IDLE_SECONDS = 300.0
+"""An idle connection unused this long is closed."""
 
 MAX_PLANS = 1024
 """Compiled forms kept per pool (prepared shapes times their parameter key sets): a bound, not a working size."""
@@ -164,22 +169,24 @@ CONNECTION_LOST = (
 """What a pooled connection raises when the server went away under it (a restart, a killed backend)."""
 
 
-async def _end_transaction(conn: asyncpg.Connection) -> None:
-    """What a connection needs before it goes back to the pool. asyncpg's default reset (unlock advisory locks,
-    close cursors, UNLISTEN, RESET ALL) is a round trip per request for session state the connector never
-    creates; a transaction left open (a cancelled request) is the only state it can leave."""
-    if conn.is_in_transaction():
-        await conn.execute("ROLLBACK")
+SESSION_ENDED = frozenset({"57P01", "57P02", "57P03"})
+"""admin_shutdown, crash_shutdown, cannot_connect_now: the server is ending or refusing sessions (a restart)."""
+
+
+def _ends_session(exc: asyncpg.PostgresError) -> bool:
+    state = getattr(exc, "sqlstate", None) or ""
+    return state.startswith("08") or state in SESSION_ENDED
 
 
 class DirectPool:
-    """asyncpg's pool for one PostgreSQL connector, opened on first use (the database may be down at start)."""
+    """The connections of one PostgreSQL connector (`pg_pool.ConnectionPool`), opened on first use (the database
+    may be down at start)."""
 
     def __init__(self, connect_kwargs: dict[str, Any], dialect: Dialect, *, size: int, acquire_timeout: float) -> None:
         self._connect = connect_kwargs
         self._size = size
         self._acquire_timeout = acquire_timeout
-        self._pool: asyncpg.Pool | None = None
+        self._pool: ConnectionPool | None = None
         self._opening = asyncio.Lock()
         self.plans = PlanCache(dialect)
 
@@ -194,62 +201,62 @@ class DirectPool:
             kwargs.pop(sqlalchemy_only, None)
         return cls(kwargs, dialect, size=size, acquire_timeout=acquire_timeout)
 
-    async def _open(self) -> asyncpg.Pool:
+    async def _open(self) -> ConnectionPool:
         if self._pool is None:
             async with self._opening:
                 if self._pool is None:
-                    self._pool = await asyncpg.create_pool(
-                        **self._connect,
-                        min_size=0,
-                        max_size=self._size,
-                        max_inactive_connection_lifetime=300,
-                        reset=_end_transaction,
-                    )
+                    self._pool = ConnectionPool(self._new_connection, size=self._size, idle_seconds=IDLE_SECONDS)
         return self._pool
+
+    async def _new_connection(self) -> asyncpg.Connection:
+        return await asyncpg.connect(**self._connect)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[DirectConnection]:
-        pool = await self._open()
+        pool = self._pool or await self._open()
         try:
-            raw = await pool.acquire(timeout=self._acquire_timeout)
+            raw = await pool.acquire(self._acquire_timeout)
+        except PoolExhausted:
+            raise TargetUnavailable("no free database connection: the pool is exhausted (raise pool_size?)") from None
+        except PoolClosed:
+            raise TargetUnavailable("the connector is stopping; retry shortly") from None
         except TimeoutError:
-            if pool.get_size() >= self._size and pool.get_idle_size() == 0:
-                raise TargetUnavailable(
-                    "no free database connection: the pool is exhausted (raise pool_size?)"
-                ) from None
             raise TargetUnavailable(
-                f"the database did not accept a connection within {self._acquire_timeout:g} s"
+                f"the database did not accept a connection within {self._connect['timeout']:g} s"
             ) from None
         try:
             yield DirectConnection(raw, self.plans, self.plans.dialect)
-        except CONNECTION_LOST:
-            await self.forget_connections()
+        except asyncpg.PostgresError as exc:  # the server's answer: the connection is fine unless it ends the session
+            ended = _ends_session(exc)
+            pool.release(raw, reusable=not ended)
+            if ended:
+                self.forget_connections()
             raise
-        finally:
-            await pool.release(raw)
+        except BaseException as exc:  # cancelled mid-query, lost, or failed between protocol steps: not reused
+            pool.release(raw, reusable=False)
+            if isinstance(exc, CONNECTION_LOST):
+                self.forget_connections()
+            raise
+        pool.release(raw)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectConnection]:
         async with self.connection() as conn, conn._raw.transaction():
             yield conn
 
-    async def forget_connections(self) -> None:
+    def forget_connections(self) -> None:
         """After a lost connection: the pool's other connections are likely dead too (a restarted server); each
         is replaced at its next use instead of failing a request first."""
         if self._pool is not None:
-            await self._pool.expire_connections()  # a coroutine in asyncpg
+            self._pool.expire()
 
     def status(self) -> dict[str, int]:
         if self._pool is None:
             return {"size": 0, "checked_out": 0, "overflow": 0}
-        size = self._pool.get_size()
-        return {"size": size, "checked_out": size - self._pool.get_idle_size(), "overflow": 0}
+        size = self._pool.size()
+        return {"size": size, "checked_out": size - self._pool.idle_size(), "overflow": 0}
 
     async def close(self, timeout: float = 5.0) -> None:
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        try:
-            await asyncio.wait_for(pool.close(), timeout)
-        except TimeoutError:
-            pool.terminate()
+        if pool is not None:
+            await pool.close(timeout)
