@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import random
 import secrets
 import tempfile
@@ -34,7 +35,7 @@ from ecmahost.server import build_runtime
 from ecmahost.settings import load_settings
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DATABASE = "ecmahost_probe"
+DATABASE = f"ecmahost_probe_{os.getpid()}"  # its own per run: a concurrent probe must not drop it
 
 
 async def _cpu_per_call(name: str, calls: int, call: Callable[[int], Awaitable[Any]]) -> float:
