@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
@@ -47,6 +47,9 @@ from ecmahost.settings import HostSettings
 logger = logging.getLogger(__name__)
 
 JSON_TYPES = ("application/scim+json", "application/json")
+BODY_KEY = "ecmahost.scim_body"
+"""Where the parsed request body waits in the ASGI scope for the request log (not `request.state`: reading an
+unset attribute there raises and catches an AttributeError on every GET)."""
 OBJECT_TYPES = {"Users": "User", "Groups": "Group"}
 
 Handler = Callable[[Request, ConnectorRuntime, str], Awaitable[Response]]
@@ -78,7 +81,7 @@ async def _body(request: Request, limit: int) -> Any:
         body = orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
         raise errors.InvalidSyntax(f"the request body is not valid JSON: {exc}") from None
-    request.state.scim_body = body  # for the Verbose request log
+    request.scope[BODY_KEY] = body  # for the Verbose request log
     return body
 
 
@@ -227,7 +230,7 @@ class ScimEndpoint:
         self.operation = OPERATIONS.get(handler, handler.__name__)
 
     async def handle(self, request: Request) -> Response:
-        request_id = uuid.uuid4().hex
+        request_id = os.urandom(16).hex()  # 32 hex digits, as uuid4().hex, without building a UUID
         started = time.perf_counter()
         name = request.path_params["connector"]
         item = self.runtime.connectors.get(name)
@@ -244,7 +247,7 @@ class ScimEndpoint:
                 status=response.status_code,
                 seconds=time.perf_counter() - started,
                 request_id=request_id,
-                request_body=getattr(request.state, "scim_body", None),
+                request_body=request.scope.get(BODY_KEY),
                 response_body=response.body,
             )
         return response
