@@ -8,10 +8,9 @@ answers `503` + `Retry-After` instead of holding the client past Entra's 60 seco
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
+from types import TracebackType
 from typing import Any
 
 from ecmahost import errors
@@ -19,6 +18,7 @@ from ecmahost.config.model import ConnectorConfig, DeprovisionKind
 from ecmahost.connectors import errors as target
 from ecmahost.connectors.base import Connector
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, Sort
+from ecmahost.deadlines import within
 from ecmahost.scim import discovery
 from ecmahost.scim.filter_map import FilterTranslator
 from ecmahost.scim.filter_parser import parse_attr_path
@@ -36,6 +36,48 @@ MAX_ID_LENGTH = 1024
 ABSENT_BY_DEFAULT = frozenset({"placeholder"})
 """Entra's on-premises ECMA template maps userPrincipalName to `PLACEHOLDER` until an admin edits it, and its
 test connection queries `PLACEHOLDER eq "<guid>"`: it must get an empty list, not an error."""
+
+
+class TargetCall:
+    """One connector call under `limits.target_timeout_seconds`, its errors raised as SCIM errors (a class rather
+    than an `@asynccontextmanager` generator: every request passes through one)."""
+
+    __slots__ = ("_anchor", "_budget", "_object_type", "_seconds")
+
+    def __init__(self, seconds: float, object_type: str, anchor: str | None) -> None:
+        self._seconds = seconds
+        self._object_type = object_type
+        self._anchor = anchor
+        self._budget = within(seconds)
+
+    async def __aenter__(self) -> None:
+        await self._budget.__aenter__()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            await self._budget.__aexit__(kind, exc, traceback)
+        except TimeoutError as expired:
+            exc = expired
+        if exc is None:
+            return
+        error = self._scim_error(exc)
+        if error is not None:
+            raise error from exc
+
+    def _scim_error(self, exc: BaseException) -> errors.ScimError | None:
+        if isinstance(exc, target.ObjectNotFound):
+            return errors.NotFound(f"{self._object_type} {self._anchor} not found")
+        if isinstance(exc, target.ObjectExists):
+            return errors.Uniqueness(exc.detail)
+        if isinstance(exc, target.ConstraintViolation):
+            return errors.InvalidValue(exc.detail)
+        if isinstance(exc, target.TargetUnavailable):
+            return errors.TargetUnavailable(exc.detail, retry_after=exc.retry_after)
+        if isinstance(exc, TimeoutError):
+            return errors.TargetUnavailable(f"the target did not answer within {self._seconds:g} s", retry_after=30)
+        return None
 
 
 class ProvisioningService:
@@ -60,25 +102,11 @@ class ProvisioningService:
                 f"{', '.join(f'/{t}s' for t in self.mappings)}"
             ) from None
 
-    @asynccontextmanager
-    async def target_errors(self, object_type: str, anchor: str | None = None) -> AsyncIterator[None]:
+    def target_errors(self, object_type: str, anchor: str | None = None) -> TargetCall:
+        """`async with` around one connector call: its time budget, and its errors as SCIM errors."""
         if anchor is not None and (len(anchor) > MAX_ID_LENGTH or "\x00" in anchor):
             raise errors.NotFound(f"{object_type} {anchor[:64]!r} not found")
-        try:
-            async with asyncio.timeout(self.limits.target_timeout_seconds):
-                yield
-        except target.ObjectNotFound as exc:
-            raise errors.NotFound(f"{object_type} {anchor} not found") from exc
-        except target.ObjectExists as exc:
-            raise errors.Uniqueness(exc.detail) from exc
-        except target.ConstraintViolation as exc:
-            raise errors.InvalidValue(exc.detail) from exc
-        except target.TargetUnavailable as exc:
-            raise errors.TargetUnavailable(exc.detail, retry_after=exc.retry_after) from exc
-        except TimeoutError as exc:
-            raise errors.TargetUnavailable(
-                f"the target did not answer within {self.limits.target_timeout_seconds:g} s", retry_after=30
-            ) from exc
+        return TargetCall(self.limits.target_timeout_seconds, object_type, anchor)
 
     # -- reads ---------------------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ecmahost import errors
+from ecmahost.deadlines import within
 from ecmahost.home import Home
 from ecmahost.http.auth import authenticate, metrics_token_accepted
 from ecmahost.http.limits import ConcurrencyLimiter, FailedAuthLimiter
@@ -260,7 +261,7 @@ class ScimEndpoint:
             limits = item.config.limits
             async with self.guards.concurrency.slot(name, limits.max_concurrent_requests, limits.queue_timeout_seconds):
                 try:
-                    async with asyncio.timeout(limits.request_timeout_seconds):
+                    async with within(limits.request_timeout_seconds):
                         response = await self.handler(request, item, _base_url(request, name))
                 except TimeoutError:
                     raise errors.TargetUnavailable(

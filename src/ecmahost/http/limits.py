@@ -9,8 +9,7 @@ import asyncio
 import math
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from ecmahost.errors import TooManyRequests
 
@@ -69,25 +68,41 @@ class ConcurrencyLimiter:
     def __init__(self) -> None:
         self._slots: dict[tuple[str, int], asyncio.Semaphore] = {}
 
-    @asynccontextmanager
-    async def slot(self, connector: str, limit: int, wait_seconds: float) -> AsyncIterator[None]:
+    def slot(self, connector: str, limit: int, wait_seconds: float) -> Slot:
+        """`async with` one of the connector's `limit` slots."""
         key = (connector, limit)
         semaphore = self._slots.get(key)
         if semaphore is None:
             semaphore = self._slots[key] = asyncio.Semaphore(limit)
+        return Slot(semaphore, connector, limit, wait_seconds)
+
+
+class Slot:
+    """One request's place among a connector's concurrent requests (a class rather than an `@asynccontextmanager`
+    generator: every request takes one)."""
+
+    __slots__ = ("_connector", "_limit", "_semaphore", "_wait_seconds")
+
+    def __init__(self, semaphore: asyncio.Semaphore, connector: str, limit: int, wait_seconds: float) -> None:
+        self._semaphore = semaphore
+        self._connector = connector
+        self._limit = limit
+        self._wait_seconds = wait_seconds
+
+    async def __aenter__(self) -> None:
+        semaphore = self._semaphore
+        if not semaphore.locked():  # only a request that has to queue needs the timer
+            await semaphore.acquire()
+            return
         try:
-            if semaphore.locked():  # only a request that has to queue needs the timer
-                async with asyncio.timeout(wait_seconds):
-                    await semaphore.acquire()
-            else:
+            async with asyncio.timeout(self._wait_seconds):
                 await semaphore.acquire()
         except TimeoutError:
             raise TooManyRequests(
-                f"connector {connector} already serves {limit} concurrent requests (limits.max_concurrent_requests); "
-                "retry shortly",
+                f"connector {self._connector} already serves {self._limit} concurrent requests "
+                "(limits.max_concurrent_requests); retry shortly",
                 retry_after=1,
             ) from None
-        try:
-            yield
-        finally:
-            semaphore.release()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._semaphore.release()

@@ -169,6 +169,45 @@ CONNECTION_LOST = (
 """What a pooled connection raises when the server went away under it (a restart, a killed backend)."""
 
 
+class Checkout:
+    """One connection taken from the pool and given back: pooled again after a clean use or a server error,
+    closed when the use may have left it mid-operation (`pg_pool.ConnectionPool.release`). A class rather than an
+    `@asynccontextmanager` generator: every request takes one."""
+
+    __slots__ = ("_direct", "_pool", "_raw")
+
+    def __init__(self, direct: DirectPool) -> None:
+        self._direct = direct
+
+    async def __aenter__(self) -> DirectConnection:
+        direct = self._direct
+        pool = self._pool = direct._pool or await direct._open()
+        try:
+            self._raw = await pool.acquire(direct._acquire_timeout)
+        except PoolExhausted:
+            raise TargetUnavailable("no free database connection: the pool is exhausted (raise pool_size?)") from None
+        except PoolClosed:
+            raise TargetUnavailable("the connector is stopping; retry shortly") from None
+        except TimeoutError:
+            raise TargetUnavailable(
+                f"the database did not accept a connection within {direct._connect['timeout']:g} s"
+            ) from None
+        return DirectConnection(self._raw, direct.plans, direct.plans.dialect)
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: Any) -> None:
+        if exc is None:
+            self._pool.release(self._raw)
+            return
+        if isinstance(exc, asyncpg.PostgresError):
+            lost = _ends_session(exc)  # the server's answer: the connection is fine unless the session ended
+            self._pool.release(self._raw, reusable=not lost)
+        else:
+            lost = isinstance(exc, CONNECTION_LOST)  # cancelled mid-query, lost, failed mid-protocol: not reused
+            self._pool.release(self._raw, reusable=False)
+        if lost:
+            self._direct.forget_connections()
+
+
 SESSION_ENDED = frozenset({"57P01", "57P02", "57P03"})
 """admin_shutdown, crash_shutdown, cannot_connect_now: the server is ending or refusing sessions (a restart)."""
 
@@ -211,33 +250,9 @@ class DirectPool:
     async def _new_connection(self) -> asyncpg.Connection:
         return await asyncpg.connect(**self._connect)
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[DirectConnection]:
-        pool = self._pool or await self._open()
-        try:
-            raw = await pool.acquire(self._acquire_timeout)
-        except PoolExhausted:
-            raise TargetUnavailable("no free database connection: the pool is exhausted (raise pool_size?)") from None
-        except PoolClosed:
-            raise TargetUnavailable("the connector is stopping; retry shortly") from None
-        except TimeoutError:
-            raise TargetUnavailable(
-                f"the database did not accept a connection within {self._connect['timeout']:g} s"
-            ) from None
-        try:
-            yield DirectConnection(raw, self.plans, self.plans.dialect)
-        except asyncpg.PostgresError as exc:  # the server's answer: the connection is fine unless it ends the session
-            ended = _ends_session(exc)
-            pool.release(raw, reusable=not ended)
-            if ended:
-                self.forget_connections()
-            raise
-        except BaseException as exc:  # cancelled mid-query, lost, or failed between protocol steps: not reused
-            pool.release(raw, reusable=False)
-            if isinstance(exc, CONNECTION_LOST):
-                self.forget_connections()
-            raise
-        pool.release(raw)
+    def connection(self) -> Checkout:
+        """`async with` one pooled connection."""
+        return Checkout(self)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[DirectConnection]:

@@ -11,11 +11,10 @@ It never uses `str()` of a SQLAlchemy error: that text carries the statement's p
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping
 from enum import Enum
+from types import TracebackType
 
 from sqlalchemy import exc as sa_exc
 
@@ -26,6 +25,7 @@ from ecmahost.connectors.errors import (
     ObjectExists,
     TargetUnavailable,
 )
+from ecmahost.deadlines import within
 
 DRIVER_MODULES = ("asyncpg", "pymysql", "aiomysql", "sqlite3", "psycopg", "aiosqlite", "asyncmy")
 
@@ -50,22 +50,35 @@ _SQLITE_UNIQUE_COLUMNS = re.compile(r"UNIQUE constraint failed: (.+)$")
 _NAME_IN_QUOTES = re.compile(r"""(?:constraint|key|index) ['"`]([^'"`]+)['"`]""")
 
 
-@asynccontextmanager
-async def translated(timeout: float, unique_keys: Callable[[], Mapping[str, tuple[str, ...]]]) -> AsyncIterator[None]:
+class translated:  # lower case: used like the function it replaced, `async with translated(timeout, keys):`
     """Run one connector operation under `timeout` seconds, translating what the database raises.
-    `unique_keys` names the columns of each unique constraint or index, to say which value is taken."""
-    try:
-        async with asyncio.timeout(timeout):
-            yield
-    except ConnectorError:
-        raise
-    except TimeoutError as exc:
-        raise TargetUnavailable(f"the database did not answer within {timeout:g} s") from exc
-    except Exception as exc:
-        error = translate(exc, unique_keys())
-        if error is None:
-            raise
-        raise error from exc
+    `unique_keys` names the columns of each unique constraint or index, to say which value is taken. A class
+    rather than an `@asynccontextmanager` generator: every request passes through one."""
+
+    __slots__ = ("_budget", "_timeout", "_unique_keys")
+
+    def __init__(self, timeout: float, unique_keys: Callable[[], Mapping[str, tuple[str, ...]]]) -> None:
+        self._timeout = timeout
+        self._unique_keys = unique_keys
+        self._budget = within(timeout)
+
+    async def __aenter__(self) -> None:
+        await self._budget.__aenter__()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            await self._budget.__aexit__(kind, exc, traceback)
+        except TimeoutError as expired:
+            exc = expired
+        if exc is None or isinstance(exc, ConnectorError) or not isinstance(exc, Exception):
+            return
+        if isinstance(exc, TimeoutError):
+            raise TargetUnavailable(f"the database did not answer within {self._timeout:g} s") from exc
+        error = translate(exc, self._unique_keys())
+        if error is not None:
+            raise error from exc
 
 
 def translate(exc: BaseException, unique_keys: Mapping[str, tuple[str, ...]]) -> ConnectorError | None:
