@@ -1,6 +1,7 @@
 """Parse SCIM filters (RFC 7644 §3.4.2.2), PATCH paths (§3.5.2) and attribute paths into the typed AST.
 
-A hand-written recursive-descent parser over a regex tokenizer. It accepts the RFC grammar plus the
+A hand-written recursive-descent parser over a regex tokenizer, behind one regex for Entra's
+`<attrPath> <op> "<string>"` (see `_SIMPLE_COMPARE`). It accepts the RFC grammar plus the
 leniencies real clients need: case-insensitive keywords, an unquoted word as a string value
 (`externalId eq jyoung`, as in Microsoft's own SCIM sample), attribute names that start with `-`, `_` or `$`
 (`-dn-`, `$ref`), and Entra's `emails[type eq "work"].value eq "x"`, normalized to
@@ -58,13 +59,26 @@ _NAME_RE = re.compile(_NAME)
 _PATH_RE = re.compile(rf"(?:((?i:urn):[A-Za-z0-9._:+-]*):)?({_NAME})(?:\.({_NAME}))?")
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 
-_OPERATORS: dict[str, CompareOp | None] = {op.value: op for op in CompareOp}
-_OPERATORS["pr"] = None
+_COMPARE_OPS: dict[str, CompareOp] = {op.value: op for op in CompareOp}
+_OPERATORS: dict[str, CompareOp | None] = {**_COMPARE_OPS, "pr": None}
 _KEYWORD_VALUES: dict[str, Value] = {"true": True, "false": False, "null": None}
 _NOT_A_VALUE = frozenset({*_OPERATORS, "and", "or", "not"})
 _OPERATOR_LIST = "a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)"
 _VALUE_LIST = 'a value (a "quoted string", a number, true, false or null)'
 _PATH_SHAPE = "[urn:...:]name[.subAttribute], names made of letters, digits, '-', '_' or '$'"
+
+# Fast path for the shape of every Entra GET, `<attrPath> <op> "<string without escapes>"`: one regex instead of
+# the tokenizer and the descent, about 2 µs instead of 6 µs per parse (bench_filter_parser.py; cProfile had
+# parse_filter at ~4% of a profiled GET). It matches exactly what the full parser turns into one `Compare` with a
+# string value: the tokenizer's whitespace, a path word that is not and/or/not, no space needed before the quote;
+# anything else falls through to the full parser. `(?a` keeps the long s (U+017F) from matching `s` as
+# `.lower()` would not. `*+`, `++` and `(?>` never give back what they matched (nothing here needs to): a
+# 10,000-character near-miss then costs ~20-70 µs, not ~1 ms. test_filter_fast_path.py checks both agree.
+_SPACE = r"[ \t\r\n]"
+_SIMPLE_COMPARE = re.compile(
+    rf"{_SPACE}*+(?!(?i:and|or|not){_SPACE})(?>{_PATH_RE.pattern}){_SPACE}++"
+    rf'(?ai:({"|".join(_COMPARE_OPS)})){_SPACE}*+"([^"\\]*+)"{_SPACE}*+'
+)
 
 Token = tuple[str, str, int]
 
@@ -73,6 +87,14 @@ def parse_filter(text: str, *, max_length: int = DEFAULT_MAX_LENGTH, max_depth: 
     """Parse a `filter=` query parameter; raise `InvalidFilter` naming the position of the first error."""
     if len(text) > max_length:
         raise InvalidFilter(f"filter: is {len(text)} characters long, over the limit of {max_length}")
+    if (match := _SIMPLE_COMPARE.fullmatch(text)) is not None:
+        urn, attr, sub, op, value = match.groups()
+        return Compare(AttrPath(attr, sub, urn), _COMPARE_OPS[op.lower()], value)
+    return _parse_full(text, max_depth)
+
+
+def _parse_full(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Filter:
+    """The tokenizer and the descent, for every filter; `parse_filter` skips them for one plain comparison."""
     parser = _Parser(text, InvalidFilter, "filter", max_depth)
     if parser.toks[0][0] == _END:
         raise InvalidFilter('filter: is empty; expected an expression such as userName eq "x"')
