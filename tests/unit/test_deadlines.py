@@ -1,5 +1,5 @@
 """`deadlines.within`: asyncio.timeout's behaviour, without a timer where an enclosing budget of the same task
-ends no later."""
+ends no later, and on the loop's shared timer for long budgets (`coarse` runs every test both ways)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from ecmahost import deadlines
 from ecmahost.deadlines import within
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True, params=["exact", "coarse"])
+def coarse(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """`coarse`: every budget of these tests goes on the shared timer, ticking every 5 ms."""
+    if request.param == "coarse":
+        monkeypatch.setattr(deadlines, "COARSE_FROM", 0.0)
+        monkeypatch.setattr(deadlines, "TICK", 0.005)
+    return request.param == "coarse"
 
 
 async def test_a_budget_that_runs_out_raises_timeout_error() -> None:
@@ -52,7 +61,7 @@ async def test_a_longer_inner_budget_sets_no_timer_and_the_outer_one_fires() -> 
 
     with pytest.raises(TimeoutError):
         await nested()
-    assert inner._timeout is None
+    assert inner._token is None  # no timer of its own, on neither path
     assert seen == [asyncio.CancelledError]  # as with nested asyncio.timeout: the inner one sees the cancellation
 
 
@@ -83,3 +92,33 @@ async def test_a_task_started_inside_a_budget_keeps_its_own_budget() -> None:
         await parent()
     with pytest.raises(TimeoutError):
         await started[0]
+
+
+async def test_a_cancellation_from_elsewhere_stays_a_cancellation() -> None:
+    async def cancelled_by_someone_else() -> None:
+        async with within(5):
+            await asyncio.sleep(5)
+
+    task = asyncio.create_task(cancelled_by_someone_else())
+    await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_the_shared_timer_stops_when_no_budget_is_in_flight() -> None:
+    async with within(5):  # on the shared timer either way
+        await asyncio.sleep(0.02)
+    sweeper = deadlines._sweeper(asyncio.get_running_loop())
+    assert sweeper.budgets == {}
+    await asyncio.sleep(deadlines.TICK * 2)  # its next tick finds nothing to watch and does not rearm
+    assert sweeper.handle is None
+
+
+async def test_only_budgets_shorter_than_coarse_from_get_a_timer_of_their_own(coarse: bool) -> None:
+    short, long = within(1.0), within(60.0)
+    async with short:
+        short_has_timer = short._timeout is not None
+    async with long:
+        long_has_timer = long._timeout is not None
+    assert (short_has_timer, long_has_timer) == (not coarse, False)
