@@ -1,4 +1,4 @@
-"""One worker process of `ecmahost serve --workers N` (see `ecmahost.server`): the app uvicorn's supervisor spawns.
+"""One worker process of `ecmahost serve --workers N` (see `ecmahost.server`): the app uvicorn's supervisor forks.
 
 `worker_app` reads what to serve from `WORKER_ENV` (set by the supervisor), sets up logging, builds the runtime
 and the app. Exactly one worker runs the full monitor (whichever holds the lock `run/monitor.lock`; it writes the
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ecmahost import tls_reload
+from ecmahost.config.store import ConnectorStore
+from ecmahost.connectors.registry import connector_type
 from ecmahost.home import Home
 from ecmahost.http.app import HostApp, create_app
 from ecmahost.observability.log_setup import configure_logging
@@ -30,7 +32,7 @@ MONITOR_LOCK = "monitor.lock"
 
 
 def worker_app() -> HostApp:
-    """The app of one worker process (uvicorn calls it as a factory in each spawned worker)."""
+    """The app of one worker process (uvicorn calls it as a factory in each worker, after the fork)."""
     spec = json.loads(os.environ[WORKER_ENV])
     home = Home(Path(spec.pop("home")))
     settings = load_settings(home)
@@ -45,6 +47,19 @@ def worker_app() -> HostApp:
     app = create_app(runtime, settings, monitor=monitor)
     monitor.metrics = app.state.metrics
     return app
+
+
+def preload(home: Home) -> None:
+    """Import, in the supervisor that forks the workers, what they will need: this module (the app) and the
+    connector type named in each connector file (the file parsed, not validated). Imports only: no runtime,
+    connection, event loop or thread is created here, since the forked workers would share it. A file or a type
+    that does not load is skipped: each worker reports it when it builds its runtime, as without a preload."""
+    store = ConnectorStore(home)
+    for name in store.list():
+        with contextlib.suppress(Exception):
+            kind = store.read_raw(name).get("type")
+            if isinstance(kind, str):
+                connector_type(kind)
 
 
 def _try_lock(path: Path) -> IO[bytes] | None:

@@ -1,10 +1,11 @@
-"""`ecmahost serve --workers 2`: one port served by two worker processes under uvicorn's supervisor, the run files
-naming the supervisor, `/metrics` counting the requests of both workers, and a SIGTERM that stops everything and
-cleans up."""
+"""`ecmahost serve --workers 2`: one port served by two worker processes forked by uvicorn's supervisor, the run
+files naming the supervisor, `/metrics` counting the requests of both workers, each log line written once, a
+killed worker replaced, and a SIGTERM that stops everything and cleans up."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -15,7 +16,9 @@ import httpx
 import pytest
 
 from ecmahost.home import Home
+from ecmahost.observability.log_setup import LOG_FILE_NAME
 from ecmahost.observability.run_files import metrics_dir, pid_path, state_path
+from ecmahost.settings import HostSettings, LogLevel, LogLevels, save_settings
 
 from e2e_host import RunningHost, start_host
 from e2e_serve import prepare_home
@@ -28,7 +31,8 @@ USER = {
 
 
 def _workers(pid: int) -> list[int]:
-    """The worker processes uvicorn's supervisor `pid` spawned (not multiprocessing's resource tracker)."""
+    """The worker processes of uvicorn's supervisor `pid`: its children (forked: their command line is the
+    supervisor's), not multiprocessing's resource tracker should one run."""
     found: list[int] = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -36,7 +40,7 @@ def _workers(pid: int) -> list[int]:
             command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if f"\nPPid:\t{pid}\n" in text and b"spawn_main" in command:
+        if f"\nPPid:\t{pid}\n" in text and b"resource_tracker" not in command:
             found.append(int(status.parent.name))
     return found
 
@@ -53,7 +57,8 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 20.0) -> None:
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[RunningHost]:
     home = tmp_path / "home"
-    prepare_home(home, {"demo": "sqlite:///demo.db"})
+    where = prepare_home(home, {"demo": "sqlite:///demo.db"})
+    save_settings(where, HostSettings(log_levels=LogLevels(host=LogLevel.INFORMATION)))  # the lines counted below
     running = start_host(home, ["serve", "--home", str(home), "--bind", "127.0.0.1", "--workers", "2"])
     yield running
     running.stop()
@@ -99,6 +104,32 @@ def test_metrics_count_the_requests_of_every_worker_whichever_answers(host: Runn
             text = scraper.get("/metrics").text
         assert _total(text, "ecmahost_requests_total") == sent
         assert _total(text, "ecmahost_request_duration_seconds_count") == sent
+
+
+def _ready_lines(host: RunningHost) -> list[str]:
+    """The log lines in which a worker's runtime reports the connector ready (one per worker start)."""
+    text = (Home(host.home).logs_dir / LOG_FILE_NAME).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if "connector demo (sql) ready" in line]
+
+
+def test_each_worker_writes_its_log_lines_once(host: RunningHost) -> None:
+    """A forked worker drops the supervisor's log handlers before it attaches its own: a record written twice
+    would mean it kept them."""
+    _wait_for(lambda: len(_ready_lines(host)) >= 2)
+    time.sleep(1)  # a duplicate would follow its line at once
+    assert len(_ready_lines(host)) == 2
+
+
+def test_a_killed_worker_is_replaced_by_a_new_fork_that_serves(host: RunningHost) -> None:
+    supervisor = host.process.pid
+    _wait_for(lambda: len(_workers(supervisor)) >= 2)
+    killed = _workers(supervisor)[0]
+    os.kill(killed, signal.SIGKILL)
+    _wait_for(lambda: killed not in _workers(supervisor) and len(_workers(supervisor)) == 2)
+    _wait_for(lambda: len(_ready_lines(host)) >= 3)  # the replacement built its runtime
+    for _ in range(20):  # new connections, spread over the old and the new worker by the kernel
+        with host.client() as fresh:
+            assert fresh.get("/Users", params={"count": 1}).status_code == 200
 
 
 def test_sigterm_to_the_supervisor_stops_every_worker_and_removes_the_run_files(host: RunningHost) -> None:

@@ -1,5 +1,6 @@
-"""`ecmahost serve --workers N`: the supervisor process imports only what supervising needs; the app (Starlette,
-the SCIM layers, the connectors, SQLAlchemy, prometheus_client) is imported by the workers (`ecmahost.worker`)."""
+"""Importing `ecmahost.server` loads none of the app (Starlette, the SCIM layers, the connectors, SQLAlchemy,
+prometheus_client): `ecmahost.worker` does, which the supervisor of `serve --workers N` imports only to preload the
+app before it forks its workers (after it has set `PROMETHEUS_MULTIPROC_DIR`)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ connectors without it are left out. Recording is a dictionary look-up and two lo
 enough for the request path.
 
 Several worker processes (`serve --workers N`): the supervisor sets `PROMETHEUS_MULTIPROC_DIR` (a folder under
-`<home>/run/`, emptied at each start) before it spawns the workers, so prometheus_client, which picks its value class
+`<home>/run/`, emptied at each start) before it starts the workers, so prometheus_client, which picks its value class
 when it is imported, keeps every value in a per-process memory-mapped file there, and `render` answers with the sum
 over all workers' files (`MultiProcessCollector`), whichever worker is asked. Counters and histograms of a worker
 that died still count. Custom collectors do not work across processes, so the pool usage becomes a gauge each worker
