@@ -90,8 +90,10 @@ def _command(spec: ServerSpec, home: Home, port: int) -> list[str]:
     if spec.ecmahost_serve:
         command = [sys.executable, "-m", "ecmahost", "serve", "--home", str(home.root), "--bind", "127.0.0.1"]
         return [*command, "--port", str(port), "--workers", str(spec.workers)]
-    command = [sys.executable, "-m", "benchmarks.hostbench.uvicorn_like_host", spec.app, "--port", str(port)]
-    command += ["--workers", str(spec.workers), "--certfile", str(home.cert_file), "--keyfile", str(home.key_file)]
+    command = [sys.executable, "-m", "uvicorn", spec.app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(spec.workers), "--loop", "uvloop", "--http", "httptools"]
+    command += ["--ssl-certfile", str(home.cert_file), "--ssl-keyfile", str(home.key_file)]
+    command += ["--log-level", "warning", "--no-access-log", "--no-server-header"]
     return [*command, "--factory"] if spec.factory else command
 
 

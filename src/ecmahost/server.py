@@ -128,19 +128,8 @@ def _uvicorn_config(app: Any, home: Home, settings: HostSettings, options: Serve
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         lifespan="on",
         ws="none",  # SCIM is plain HTTP: no WebSocket protocol to import in each worker
-        http=_http_protocol(),
         ssl_context_factory=factory,
     )
-
-
-def _http_protocol() -> Any:
-    """uvicorn's httptools protocol writing each response in one piece (`http.protocol`); uvicorn's own choice
-    where httptools is not installed."""
-    try:
-        from ecmahost.http.protocol import CoalescingHttpToolsProtocol
-    except ImportError:
-        return "auto"
-    return CoalescingHttpToolsProtocol
 
 
 def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None) -> None:
