@@ -114,3 +114,31 @@ class within:  # lower case: used like asyncio.timeout, `async with within(secon
         if self._expired and self._task.uncancel() <= self._cancelling and kind is asyncio.CancelledError:
             raise TimeoutError from exc
         return None
+
+
+class BudgetedCall:
+    """`async with` one call under a `within(seconds)` budget, with what escapes it (its own timeout included, as
+    a `TimeoutError`) translated by the subclass's `translate`: None lets the exception through as it is."""
+
+    __slots__ = ("_budget",)
+
+    def __init__(self, seconds: float) -> None:
+        self._budget = within(seconds)
+
+    async def __aenter__(self) -> None:
+        await self._budget.__aenter__()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            await self._budget.__aexit__(kind, exc, traceback)
+        except TimeoutError as expired:
+            exc = expired
+        if exc is not None:
+            error = self.translate(exc)
+            if error is not None:
+                raise error from exc
+
+    def translate(self, exc: BaseException) -> BaseException | None:
+        raise NotImplementedError

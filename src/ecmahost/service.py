@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 
 from ecmahost import errors
@@ -18,7 +17,7 @@ from ecmahost.config.model import ConnectorConfig, DeprovisionKind
 from ecmahost.connectors import errors as target
 from ecmahost.connectors.base import Connector
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, Sort
-from ecmahost.deadlines import within
+from ecmahost.deadlines import BudgetedCall
 from ecmahost.scim import discovery
 from ecmahost.scim.filter_map import FilterTranslator
 from ecmahost.scim.filter_parser import parse_attr_path
@@ -38,35 +37,19 @@ ABSENT_BY_DEFAULT = frozenset({"placeholder"})
 test connection queries `PLACEHOLDER eq "<guid>"`: it must get an empty list, not an error."""
 
 
-class TargetCall:
+class TargetCall(BudgetedCall):
     """One connector call under `limits.target_timeout_seconds`, its errors raised as SCIM errors (a class rather
     than an `@asynccontextmanager` generator: every request passes through one)."""
 
-    __slots__ = ("_anchor", "_budget", "_object_type", "_seconds")
+    __slots__ = ("_anchor", "_object_type", "_seconds")
 
     def __init__(self, seconds: float, object_type: str, anchor: str | None) -> None:
+        super().__init__(seconds)
         self._seconds = seconds
         self._object_type = object_type
         self._anchor = anchor
-        self._budget = within(seconds)
 
-    async def __aenter__(self) -> None:
-        await self._budget.__aenter__()
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        try:
-            await self._budget.__aexit__(kind, exc, traceback)
-        except TimeoutError as expired:
-            exc = expired
-        if exc is None:
-            return
-        error = self._scim_error(exc)
-        if error is not None:
-            raise error from exc
-
-    def _scim_error(self, exc: BaseException) -> errors.ScimError | None:
+    def translate(self, exc: BaseException) -> errors.ScimError | None:
         if isinstance(exc, target.ObjectNotFound):
             return errors.NotFound(f"{self._object_type} {self._anchor} not found")
         if isinstance(exc, target.ObjectExists):

@@ -122,3 +122,26 @@ async def test_only_budgets_shorter_than_coarse_from_get_a_timer_of_their_own(co
     async with long:
         long_has_timer = long._timeout is not None
     assert (short_has_timer, long_has_timer) == (not coarse, False)
+
+
+class _Translating(deadlines.BudgetedCall):
+    __slots__ = ()
+
+    def translate(self, exc: BaseException) -> BaseException | None:
+        if isinstance(exc, TimeoutError):
+            return LookupError("ran out")
+        return RuntimeError(str(exc)) if isinstance(exc, ValueError) else None
+
+
+async def test_a_budgeted_call_translates_its_timeout_and_what_its_subclass_knows() -> None:
+    with pytest.raises(LookupError, match="ran out"):
+        async with _Translating(0.01):
+            await asyncio.sleep(5)
+    with pytest.raises(RuntimeError, match="bad"):
+        async with _Translating(5):
+            raise ValueError("bad")
+    with pytest.raises(KeyError):  # not known: through as it is
+        async with _Translating(5):
+            raise KeyError("k")
+    async with _Translating(5):
+        await asyncio.sleep(0)

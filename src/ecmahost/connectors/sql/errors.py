@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from enum import Enum
-from types import TracebackType
 
 from sqlalchemy import exc as sa_exc
 
@@ -25,7 +24,7 @@ from ecmahost.connectors.errors import (
     ObjectExists,
     TargetUnavailable,
 )
-from ecmahost.deadlines import within
+from ecmahost.deadlines import BudgetedCall
 
 DRIVER_MODULES = ("asyncpg", "pymysql", "aiomysql", "sqlite3", "psycopg", "aiosqlite", "asyncmy")
 
@@ -50,35 +49,24 @@ _SQLITE_UNIQUE_COLUMNS = re.compile(r"UNIQUE constraint failed: (.+)$")
 _NAME_IN_QUOTES = re.compile(r"""(?:constraint|key|index) ['"`]([^'"`]+)['"`]""")
 
 
-class translated:  # lower case: used like the function it replaced, `async with translated(timeout, keys):`
+class translated(BudgetedCall):  # lower case: used like the function it replaced, `async with translated(...)`
     """Run one connector operation under `timeout` seconds, translating what the database raises.
     `unique_keys` names the columns of each unique constraint or index, to say which value is taken. A class
     rather than an `@asynccontextmanager` generator: every request passes through one."""
 
-    __slots__ = ("_budget", "_timeout", "_unique_keys")
+    __slots__ = ("_timeout", "_unique_keys")
 
     def __init__(self, timeout: float, unique_keys: Callable[[], Mapping[str, tuple[str, ...]]]) -> None:
+        super().__init__(timeout)
         self._timeout = timeout
         self._unique_keys = unique_keys
-        self._budget = within(timeout)
 
-    async def __aenter__(self) -> None:
-        await self._budget.__aenter__()
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        try:
-            await self._budget.__aexit__(kind, exc, traceback)
-        except TimeoutError as expired:
-            exc = expired
-        if exc is None or isinstance(exc, ConnectorError) or not isinstance(exc, Exception):
-            return
+    def translate(self, exc: BaseException) -> ConnectorError | None:
+        if isinstance(exc, ConnectorError) or not isinstance(exc, Exception):
+            return None
         if isinstance(exc, TimeoutError):
-            raise TargetUnavailable(f"the database did not answer within {self._timeout:g} s") from exc
-        error = translate(exc, self._unique_keys())
-        if error is not None:
-            raise error from exc
+            return TargetUnavailable(f"the database did not answer within {self._timeout:g} s")
+        return translate(exc, self._unique_keys())
 
 
 def translate(exc: BaseException, unique_keys: Mapping[str, tuple[str, ...]]) -> ConnectorError | None:
