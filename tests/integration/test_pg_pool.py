@@ -156,3 +156,14 @@ async def test_a_failed_connect_gives_the_slot_back(dsn: str) -> None:
         pool.release(conn)
     finally:
         await pool.close()
+
+
+async def test_releasing_twice_frees_one_slot_only(pool: ConnectionPool) -> None:
+    conn = await pool.acquire(1)
+    pool.release(conn)
+    pool.release(conn)  # a second release must not let a third checkout past the size of 2
+    held = [await pool.acquire(1), await pool.acquire(1)]
+    with pytest.raises(PoolExhausted):
+        await pool.acquire(0.1)
+    for other in held:
+        pool.release(other)

@@ -88,6 +88,8 @@ class ConnectionPool:
         mid-operation, so it is closed rather than pooled, as is one still in a transaction, already closed, or
         older than the last `expire`. The next checkout opens a new one."""
         generation = self._in_use.pop(conn, None)
+        if generation is None:  # released already (or never taken from this pool): its slot is not ours to free
+            return
         try:
             if not reusable or generation != self._generation or self._closed or conn.is_in_transaction():
                 conn.terminate()
