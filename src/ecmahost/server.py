@@ -38,6 +38,7 @@ import os
 import signal
 import socket
 import ssl
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.context import ForkProcess
@@ -193,13 +194,16 @@ def _preload(home: Home, config: uvicorn.Config) -> None:
         gc.enable()
 
 
-_FORK = multiprocessing.get_context("fork")
 _SUPERVISOR_SIGNALS = tuple(getattr(multiprocess, "SIGNALS", ()))
 
 
 def _uvicorn_can_fork() -> bool:
-    """Whether the installed uvicorn still builds its workers the way `forked_workers` relies on (checked at
-    run time too: a newer uvicorn that changed it makes the host spawn its workers again, not fail to start)."""
+    """Whether workers can be forked here: on Linux only (Windows has no fork; on macOS system frameworks are not
+    safe across a fork, which is why Python spawns there), and with a uvicorn that still builds its workers the way
+    `forked_workers` relies on (checked at run time too: a newer uvicorn that changed it makes the host spawn its
+    workers again, not fail to start)."""
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return False
     try:
         from uvicorn._subprocess import subprocess_started
     except ImportError:
@@ -221,7 +225,8 @@ def forked_workers(supervisor_logging: LoggingSetup) -> Iterator[None]:
     `Process` asks `multiprocess.get_subprocess(config, target, sockets)` for the process, replaced here while
     the supervisor runs (`tests/unit/test_server_fork.py` checks that uvicorn still works this way)."""
     if not _uvicorn_can_fork():
-        logger.warning("this uvicorn builds its workers differently: they are spawned (a slower start), not forked")
+        if sys.platform.startswith("linux"):
+            logger.warning("this uvicorn builds its workers differently: they are spawned (a slower start), not forked")
         yield
         return
     original = multiprocess.get_subprocess
@@ -236,7 +241,7 @@ def _forked_process(
     supervisor_logging: LoggingSetup, config: uvicorn.Config, target: Callable[..., None], sockets: list[socket.socket]
 ) -> ForkProcess:
     kwargs = {"config": config, "target": target, "sockets": sockets, "supervisor_logging": supervisor_logging}
-    return _FORK.Process(target=_forked_worker, kwargs=kwargs)
+    return multiprocessing.get_context("fork").Process(target=_forked_worker, kwargs=kwargs)
 
 
 def _forked_worker(

@@ -79,3 +79,12 @@ def test_preload_imports_the_configured_connector_types_and_opens_nothing(tmp_pa
     assert "ldap3" not in modules  # only the types the files name
     assert loaded["threads"] == 1
     assert not (tmp_path / "demo.db").exists()  # no connection was opened
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_workers_are_spawned_off_linux(monkeypatch: pytest.MonkeyPatch, platform: str) -> None:
+    """Windows has no fork, and macOS frameworks are not safe across one (Python spawns there by default)."""
+    monkeypatch.setattr(server.sys, "platform", platform)
+    assert not server._uvicorn_can_fork()
+    with server.forked_workers(LoggingSetup()):
+        assert multiprocess.get_subprocess is get_subprocess
