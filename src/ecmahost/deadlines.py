@@ -116,13 +116,28 @@ class within:  # lower case: used like asyncio.timeout, `async with within(secon
         return None
 
 
+async def acquire_within(semaphore: asyncio.Semaphore, seconds: float) -> bool:
+    """Take `semaphore`, waiting at most `seconds`; False when it stayed taken that long. Only a wait arms a
+    timer: an uncontended take (nearly every one) costs none."""
+    if not semaphore.locked():
+        await semaphore.acquire()
+        return True
+    try:
+        async with asyncio.timeout(seconds):
+            await semaphore.acquire()
+    except TimeoutError:
+        return False
+    return True
+
+
 class BudgetedCall:
     """`async with` one call under a `within(seconds)` budget, with what escapes it (its own timeout included, as
     a `TimeoutError`) translated by the subclass's `translate`: None lets the exception through as it is."""
 
-    __slots__ = ("_budget",)
+    __slots__ = ("_budget", "seconds")
 
     def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
         self._budget = within(seconds)
 
     async def __aenter__(self) -> None:

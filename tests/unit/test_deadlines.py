@@ -145,3 +145,12 @@ async def test_a_budgeted_call_translates_its_timeout_and_what_its_subclass_know
             raise KeyError("k")
     async with _Translating(5):
         await asyncio.sleep(0)
+
+
+async def test_acquire_within_takes_a_free_slot_waits_for_one_and_gives_up_after_its_time() -> None:
+    semaphore = asyncio.Semaphore(1)
+    assert await deadlines.acquire_within(semaphore, 0.05)
+    assert not await deadlines.acquire_within(semaphore, 0.05)  # still taken: gives up
+    asyncio.get_running_loop().call_later(0.02, semaphore.release)
+    assert await deadlines.acquire_within(semaphore, 5)  # freed while it waited
+    assert semaphore.locked()

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
+from ecmahost.deadlines import acquire_within
 from ecmahost.errors import TooManyRequests
 
 
@@ -90,19 +91,12 @@ class Slot:
         self._wait_seconds = wait_seconds
 
     async def __aenter__(self) -> None:
-        semaphore = self._semaphore
-        if not semaphore.locked():  # only a request that has to queue needs the timer
-            await semaphore.acquire()
-            return
-        try:
-            async with asyncio.timeout(self._wait_seconds):
-                await semaphore.acquire()
-        except TimeoutError:
+        if not await acquire_within(self._semaphore, self._wait_seconds):
             raise TooManyRequests(
                 f"connector {self._connector} already serves {self._limit} concurrent requests "
                 "(limits.max_concurrent_requests); retry shortly",
                 retry_after=1,
-            ) from None
+            )
 
     async def __aexit__(self, *exc: object) -> None:
         self._semaphore.release()

@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from ecmahost.deadlines import acquire_within
+
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
 
 
@@ -53,14 +55,8 @@ class ConnectionPool:
         if self._closed:
             raise PoolClosed("the connection pool is closed")
         slots = self._slots
-        if slots.locked():  # only a checkout that has to wait needs a timer
-            try:
-                async with asyncio.timeout(timeout):
-                    await slots.acquire()
-            except TimeoutError:
-                raise PoolExhausted(f"all {self._size} connections stayed in use for {timeout:g} s") from None
-        else:
-            await slots.acquire()
+        if not await acquire_within(slots, timeout):
+            raise PoolExhausted(f"all {self._size} connections stayed in use for {timeout:g} s")
         try:
             conn = self._take_idle()
             if conn is None:
