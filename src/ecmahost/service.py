@@ -41,11 +41,10 @@ class TargetCall(BudgetedCall):
     """One connector call under `limits.target_timeout_seconds`, its errors raised as SCIM errors (a class rather
     than an `@asynccontextmanager` generator: every request passes through one)."""
 
-    __slots__ = ("_anchor", "_object_type", "_seconds")
+    __slots__ = ("_anchor", "_object_type")
 
     def __init__(self, seconds: float, object_type: str, anchor: str | None) -> None:
         super().__init__(seconds)
-        self._seconds = seconds
         self._object_type = object_type
         self._anchor = anchor
 
@@ -59,7 +58,7 @@ class TargetCall(BudgetedCall):
         if isinstance(exc, target.TargetUnavailable):
             return errors.TargetUnavailable(exc.detail, retry_after=exc.retry_after)
         if isinstance(exc, TimeoutError):
-            return errors.TargetUnavailable(f"the target did not answer within {self._seconds:g} s", retry_after=30)
+            return errors.TargetUnavailable(f"the target did not answer within {self.seconds:g} s", retry_after=30)
         return None
 
 

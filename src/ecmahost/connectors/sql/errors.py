@@ -54,18 +54,17 @@ class translated(BudgetedCall):  # lower case: used like the function it replace
     `unique_keys` names the columns of each unique constraint or index, to say which value is taken. A class
     rather than an `@asynccontextmanager` generator: every request passes through one."""
 
-    __slots__ = ("_timeout", "_unique_keys")
+    __slots__ = ("_unique_keys",)
 
     def __init__(self, timeout: float, unique_keys: Callable[[], Mapping[str, tuple[str, ...]]]) -> None:
         super().__init__(timeout)
-        self._timeout = timeout
         self._unique_keys = unique_keys
 
     def translate(self, exc: BaseException) -> ConnectorError | None:
         if isinstance(exc, ConnectorError) or not isinstance(exc, Exception):
             return None
         if isinstance(exc, TimeoutError):
-            return TargetUnavailable(f"the database did not answer within {self._timeout:g} s")
+            return TargetUnavailable(f"the database did not answer within {self.seconds:g} s")
         return translate(exc, self._unique_keys())
 
 
