@@ -14,7 +14,6 @@ run unchanged on either. Errors stay asyncpg's own; `errors.translate` knows the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,9 +27,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from ecmahost.connectors.errors import TargetUnavailable
 from ecmahost.connectors.sql import statements
 from ecmahost.connectors.sql.pg_pool import ConnectionPool, PoolClosed, PoolExhausted
-
-IDLE_SECONDS = 300.0
-"""An idle connection unused this long is closed."""
 
 MAX_PLANS = 1024
 """Compiled forms kept per pool (prepared shapes times their parameter key sets): a bound, not a working size."""
@@ -181,7 +177,7 @@ class Checkout:
 
     async def __aenter__(self) -> DirectConnection:
         direct = self._direct
-        pool = self._pool = direct._pool or await direct._open()
+        pool = self._pool = direct._open()
         try:
             self._raw = await pool.acquire(direct._acquire_timeout)
         except PoolExhausted:
@@ -226,7 +222,6 @@ class DirectPool:
         self._size = size
         self._acquire_timeout = acquire_timeout
         self._pool: ConnectionPool | None = None
-        self._opening = asyncio.Lock()
         self.plans = PlanCache(dialect)
 
     @classmethod
@@ -240,11 +235,10 @@ class DirectPool:
             kwargs.pop(sqlalchemy_only, None)
         return cls(kwargs, dialect, size=size, acquire_timeout=acquire_timeout)
 
-    async def _open(self) -> ConnectionPool:
+    def _open(self) -> ConnectionPool:
+        """The pool, made at first use (it opens connections only as checkouts need them)."""
         if self._pool is None:
-            async with self._opening:
-                if self._pool is None:
-                    self._pool = ConnectionPool(self._new_connection, size=self._size, idle_seconds=IDLE_SECONDS)
+            self._pool = ConnectionPool(self._new_connection, size=self._size)
         return self._pool
 
     async def _new_connection(self) -> asyncpg.Connection:
