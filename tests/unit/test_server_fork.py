@@ -4,7 +4,6 @@ host relies on, so that an upgrade which changes it fails here rather than silen
 
 from __future__ import annotations
 
-import inspect
 import json
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from uvicorn._subprocess import get_subprocess, subprocess_started
+from uvicorn._subprocess import get_subprocess
 from uvicorn.supervisors import multiprocess
 
 from ecmahost import server
@@ -24,9 +23,8 @@ from ecmahost.observability.log_setup import LoggingSetup
 
 
 def test_uvicorns_worker_process_comes_from_get_subprocess_and_runs_subprocess_started() -> None:
+    """`_uvicorn_can_fork` checks the signatures the fork relies on; on this (Linux) machine they must hold."""
     assert multiprocess.get_subprocess is get_subprocess
-    assert list(inspect.signature(get_subprocess).parameters) == ["config", "target", "sockets"]
-    assert list(inspect.signature(subprocess_started).parameters) == ["config", "target", "sockets", "stdin_fileno"]
     assert server._uvicorn_can_fork()
 
 
