@@ -45,6 +45,10 @@ class DiscoveredAttribute:
     """the target fills it by itself (identity column, column default, operational attribute)"""
     detail: str = ""
     """the target's own type, e.g. `VARCHAR(128)` or `1.3.6.1.4.1.1466.115.121.1.15`"""
+    references: str | None = None
+    """`table.column` a single-column foreign key of it points at (SQL), e.g. `Teams.TeamId`"""
+    max_length: int | None = None
+    """the most characters a string column holds (`VARCHAR(36)`: 36); None when unbounded or unknown"""
 
 
 @dataclass(slots=True)
