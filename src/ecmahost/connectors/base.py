@@ -18,6 +18,8 @@ The contract, checked for every connector type by `tests/contract` (`ConnectorCo
 - A target that is down or slow raises `TargetUnavailable`; the connector heals by itself when the target
   comes back (pool pre-ping, reconnect), without a host restart.
 - Returned records are fresh objects the caller may mutate.
+- `verify` compares the connector file with the target (tables, columns, keys, object classes, files) and returns
+  every `TargetProblem`; the host serves no object type with a problem (its URL answers 503 naming it).
 """
 
 from __future__ import annotations
@@ -66,6 +68,23 @@ class DiscoveredSchema:
     """facts about the target to show an admin: vendor, version, naming contexts..."""
 
 
+@dataclass(frozen=True, slots=True)
+class TargetProblem:
+    """Something the connector file names that the target lacks or cannot do, found by `Connector.verify`.
+
+    `where` is the dotted key of the connector file (`object_types.Group.members.group_key`), `problem` what is
+    wrong there, `fix` what to write instead. `object_type` is the object type it breaks; None: the whole
+    connector (its connection, a file every object type shares)."""
+
+    where: str
+    problem: str
+    fix: str = ""
+    object_type: str | None = None
+
+    def render(self) -> str:
+        return f"{self.where}: {self.problem}" + (f"; {self.fix}" if self.fix else "")
+
+
 class Connector(ABC):
     type_name: ClassVar[str]
     version: ClassVar[str] = "1"
@@ -94,6 +113,12 @@ class Connector(ABC):
     @abstractmethod
     async def discover(self) -> DiscoveredSchema:
         """List what the target holds: tables/views or object classes, their attributes and keys."""
+
+    async def verify(self) -> list[TargetProblem]:
+        """Compare the connector file with the target and return every problem found (none: it can serve). Raise
+        `TargetUnavailable` when the target cannot be reached, so the caller knows nothing was checked. The
+        default checks nothing."""
+        return []
 
     def has_members(self, object_type: str) -> bool:
         """Whether this object type stores group membership (`MEMBERS`)."""
