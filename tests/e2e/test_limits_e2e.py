@@ -86,13 +86,13 @@ def test_requests_over_the_concurrency_limit_get_429(host: RunningHost, locked: 
     assert statuses == [503]
 
 
-def test_repeated_wrong_tokens_block_the_client_with_429(host: RunningHost) -> None:
+def test_repeated_wrong_tokens_block_new_guesses_but_not_the_right_token(host: RunningHost) -> None:
     with httpx.Client(verify=host.tls(), base_url=host.tenant_url) as client:
+        assert client.get("/Users", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
         wrong = [client.get("/Users", headers={"Authorization": "Bearer wrong-token-0000"}) for _ in range(10)]
         assert {r.status_code for r in wrong} == {401}
         blocked = client.get("/Users", headers={"Authorization": "Bearer wrong-token-0000"})
         assert blocked.status_code == 429
         assert int(blocked.headers["retry-after"]) > 0
         right = client.get("/Users", headers={"Authorization": f"Bearer {TOKEN}"})
-        assert right.status_code == 429, "a blocked client is refused even with the right token"
-        assert TOKEN not in right.text
+        assert right.status_code == 200, "the right token is never refused for someone else's failures"

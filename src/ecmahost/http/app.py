@@ -205,17 +205,7 @@ class RequestGuards:
         self.concurrency = ConcurrencyLimiter()
 
     def authenticate(self, request: Request, item: ConnectorRuntime) -> None:
-        client = request.client.host if request.client else "?"
-        wait = self.failed_auth.retry_after(client)
-        if wait is not None:
-            raise errors.TooManyRequests(
-                f"too many failed token checks from {client}; try again in {wait} s", retry_after=wait
-            )
-        try:
-            authenticate(request, item)
-        except errors.Unauthorized:
-            self.failed_auth.failed(client)
-            raise
+        authenticate(request, item, self.failed_auth)
 
 
 class ScimEndpoint:

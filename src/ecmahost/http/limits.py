@@ -16,9 +16,10 @@ from ecmahost.errors import TooManyRequests
 
 
 class FailedAuthLimiter:
-    """After `max_failures` failed token checks from one client address within `window_seconds`, every request
-    from that address is refused with 429 until the window has passed: brute force gets nowhere, and no more
-    scrypt verifications are spent on it. A client that never fails is never counted."""
+    """After `max_failures` failed token checks from one client address within `window_seconds`, every token
+    from that address that has not already verified is refused with 429 until the window has passed: brute force
+    gets nowhere, and no more scrypt verifications are spent on it. A token that verified is never asked about
+    (`http.auth.authenticate`), and a client that never fails is never counted."""
 
     def __init__(
         self,
