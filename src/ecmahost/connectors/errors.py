@@ -7,6 +7,8 @@ edge, `raise ... from exc`; the http layer turns them into SCIM errors.
     ├── ConstraintViolation   -> 400 invalidValue (NOT NULL, bad syntax, value too long, schema violation)
     ├── TargetUnavailable     -> 503 + Retry-After (down, timeout, pool exhausted)
     └── ConfigurationError    -> 500, logged       (table or column missing: the connector file is wrong)
+        └── TargetMismatch    -> 503 naming it     (an object type the file describes wrongly: not served,
+                                                    the connector's other object types are)
 """
 
 from __future__ import annotations
@@ -38,3 +40,8 @@ class TargetUnavailable(ConnectorError):
 
 class ConfigurationError(ConnectorError):
     pass
+
+
+class TargetMismatch(ConfigurationError):
+    """The connector file names what the target lacks for one object type (found by `Connector.verify` or when
+    the connector first reads its target): that object type is not served until the file is fixed."""

@@ -1,8 +1,9 @@
 """Resolve a connector's object types into reflected SQLAlchemy tables and columns.
 
-`reflect_object_types` runs once, on the connector's first use, in a sync context (`conn.run_sync`). A table or
-column named in the connector file that the database lacks raises `ConfigurationError` naming the file key, so
-an admin knows what to fix. It builds no statements beyond what reflection does.
+`reflect_object_types` runs once, on the connector's first use (or its `verify`), in a sync context
+(`conn.run_sync`). Each object type is resolved on its own: a table or column named in the connector file that
+the database lacks leaves that object type out, with why (naming the file key) in `Reflection.broken`, and the
+other object types keep working. It builds no statements beyond what reflection does.
 """
 
 from __future__ import annotations
@@ -74,14 +75,27 @@ def target_of(name: str, object_type: ObjectTypeConfig) -> SqlObjectType:
     raise ConfigurationError(f"object_types.{name}: set `table:` to the table that stores this object type")
 
 
-def reflect_object_types(conn: Connection, config: ConnectorConfig) -> dict[str, ObjectTables]:
+@dataclass(slots=True)
+class Reflection:
+    metadata: MetaData
+    """every table the object types name that the database has"""
+    tables: dict[str, ObjectTables]
+    """the object types that can be served"""
+    broken: dict[str, str] = field(default_factory=dict)
+    """object type -> why it cannot be served (a table or column the file names is missing)"""
+
+
+def reflect_object_types(conn: Connection, config: ConnectorConfig) -> Reflection:
     metadata = MetaData()
+    reflection = Reflection(metadata, {})
     with quiet_reflection():
         _reflect_together(conn, metadata, config)
-        return {
-            name: _object_tables(conn, metadata, config.name, name, object_type)
-            for name, object_type in config.object_types.items()
-        }
+        for name, object_type in config.object_types.items():
+            try:
+                reflection.tables[name] = _object_tables(conn, metadata, config.name, name, object_type)
+            except ConfigurationError as exc:  # one object type's mistake must not stop the others
+                reflection.broken[name] = exc.detail
+    return reflection
 
 
 def _reflect_together(conn: Connection, metadata: MetaData, config: ConnectorConfig) -> None:
@@ -91,7 +105,10 @@ def _reflect_together(conn: Connection, metadata: MetaData, config: ConnectorCon
     names it in its error."""
     wanted: dict[str | None, set[str]] = {}
     for name, object_type in config.object_types.items():
-        target = target_of(name, object_type)
+        try:
+            target = target_of(name, object_type)
+        except ConfigurationError:  # reported by `_object_tables`
+            continue
         names = wanted.setdefault(target.schema_, set())
         names.add(target.table)
         names.update(child.table for child in target.child_tables.values())
