@@ -22,8 +22,9 @@ from ecmahost.connectors.base import DiscoveredAttribute
 from ecmahost.connectors.registry import connector_types
 from ecmahost.wizard import discovery
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute
+from ecmahost.wizard.naming import SCIM_CHOICES
 from ecmahost.wizard.profiles import PROFILES, member_holder, place_of
-from ecmahost.wizard.propose import SCIM_CHOICES, pick_container
+from ecmahost.wizard.propose import pick_container
 from ecmahost.wizard.steps import Step, issues_for, preview_schemas
 
 NEVER_OFFERED = ("objectclass",)

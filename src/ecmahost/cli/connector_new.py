@@ -46,6 +46,13 @@ ObjectOptionOption = Annotated[
     _opt("TYPE:KEY=VALUE object type option (base_dn, rdn, members_column, child_tables...).", "--option"),
 ]
 AnchorOption = Annotated[list[str] | None, _opt("TYPE=ATTRIBUTE: the anchor.", "--anchor")]
+AnchorGenerateOption = Annotated[
+    list[str] | None,
+    _opt(
+        "TYPE=uuid|target|none: who produces the anchor's value (the host, the target, the client).",
+        "--anchor-generate",
+    ),
+]
 MapOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE=SCIM_PATH (empty path: extension only).", "--map")]
 DropOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE not to expose.", "--drop")]
 MultiValuedOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE gives and takes lists (LDAP).", "--multi-valued")]
@@ -66,6 +73,7 @@ def new(
     object_type: ObjectTypeOption = None,
     option: ObjectOptionOption = None,
     anchor: AnchorOption = None,
+    anchor_generate: AnchorGenerateOption = None,
     map_: MapOption = None,
     drop: DropOption = None,
     multi_valued: MultiValuedOption = None,
@@ -84,7 +92,7 @@ def new(
     with reported_errors(), _answer_errors():
         where = open_home(home)
         answers = _collect(answers_file, name, type_, description, connect, url, password_env)
-        _collect_object_types(answers, object_type, option, anchor, map_, drop, disable, delete)
+        _collect_object_types(answers, object_type, option, anchor, anchor_generate, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
         draft = ConnectorDraft()
         token = run_questions(draft, answers, where, interactive=not no_input, token=not no_token)
@@ -101,6 +109,7 @@ def edit(
     object_type: ObjectTypeOption = None,
     option: ObjectOptionOption = None,
     anchor: AnchorOption = None,
+    anchor_generate: AnchorGenerateOption = None,
     map_: MapOption = None,
     drop: DropOption = None,
     multi_valued: MultiValuedOption = None,
@@ -121,7 +130,7 @@ def edit(
         where = open_home(home)
         draft = draft_from_file(ConnectorStore(where).read_raw(name))
         answers = _collect(answers_file, name, draft.type, description, connect, url, password_env)
-        _collect_object_types(answers, object_type, option, anchor, map_, drop, disable, delete)
+        _collect_object_types(answers, object_type, option, anchor, anchor_generate, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
         token = run_questions(draft, answers, where, interactive=not no_input, token=generate_token)
         _finish(draft, where, token, dry_run)
@@ -180,7 +189,7 @@ def _split_type(text: str, flag: str) -> tuple[str, str]:
 def _collect_object_types(answers: Answers, *flags: list[str] | None) -> None:
     from ecmahost.wizard.answers import ObjectTypeAnswers, parse_key_value
 
-    object_type, option, anchor, map_, drop, disable, delete = (flag or [] for flag in flags)
+    object_type, option, anchor, anchor_generate, map_, drop, disable, delete = (flag or [] for flag in flags)
     for item in object_type:
         type_name, container = _split_type(item, "--object-type")
         answers.object_types.setdefault(type_name, ObjectTypeAnswers(container)).container = container
@@ -201,6 +210,7 @@ def _collect_object_types(answers: Answers, *flags: list[str] | None) -> None:
         target.map[key] = value or None
     for items, flag, field in (
         (anchor, "--anchor", "anchor"),
+        (anchor_generate, "--anchor-generate", "anchor_generate"),
         (disable, "--disable", "disable"),
         (delete, "--delete", "delete"),
     ):

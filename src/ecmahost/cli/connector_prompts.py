@@ -145,7 +145,9 @@ def _ask_object_type_questions(
     if existing is not None and place_of(existing) == item.container:
         defaults = profile.target_answers(existing.target)
     else:
-        defaults = propose.propose_answers(profile, type_name, item.container, result.schema)
+        users = place_of(draft.object_types["User"]) if "User" in draft.object_types else ""
+        named = item.options.get("members_table", "")
+        defaults = propose.propose_answers(profile, type_name, item.container, result.schema, users, named)
     for question in profile.object_type_questions:
         if question.name in item.options or (type_name == "User" and question.groups_only):
             continue
@@ -180,10 +182,30 @@ def _ask_attributes(
         more.multi_valued = lists
         more.single_value = [name for name in object_type.attributes if name not in lists]
     more.anchor = _ask(f"{type_name}: anchor", object_type.anchor, True)
+    if more.anchor != object_type.anchor:
+        apply_object_type(draft, type_name, ObjectTypeAnswers(container, anchor=more.anchor), profile, result.schema)
+        more.anchor = None
+    more.anchor_generate = _ask_generation(type_name, draft.object_types[type_name])
     more.disable = _ask(
         f"{type_name}: on disable (nothing, delete, set:ATTR=false)", _deprovision_text(object_type.disable), True
     )
     apply_object_type(draft, type_name, more, profile, result.schema)
+
+
+def _ask_generation(type_name: str, object_type: Any) -> str:
+    """Who produces the anchor's value; asked until answered when the target's facts did not say."""
+    problem = object_type.undecided.get("anchor")
+    if problem:
+        say(f"{type_name}: {problem}")
+    default = "" if problem else object_type.anchor_generate.value
+    label = (
+        f"{type_name}: {object_type.anchor}'s value comes from (uuid: the host, target: the database, none: the client)"
+    )
+    while True:
+        answer = str(typer.prompt(label, default=default, show_default=bool(default))).strip().lower()
+        if answer in ("uuid", "target", "none"):
+            return answer
+        say("answer uuid, target or none")
 
 
 def _split_list(text: str) -> list[str]:

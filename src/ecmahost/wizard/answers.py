@@ -33,12 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecmahost.config.model import AnchorGeneration, AttributeType
-from ecmahost.connectors.base import DiscoveredSchema
+from ecmahost.connectors.base import DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.wizard.child_tables import render_child_tables, select_child_attributes
 from ecmahost.wizard.discovery import combined_class
 from ecmahost.wizard.draft import ConnectorDraft, Deprovision, ObjectTypeDraft, SelectedAttribute
+from ecmahost.wizard.keys import generation_of
 from ecmahost.wizard.profiles import AnswerError, TypeProfile, member_holder, place_of
-from ecmahost.wizard.propose import proposal, select_required
+from ecmahost.wizard.propose import proposal, propose_answers, select_required
 
 __all__ = ["AnswerError", "Answers", "ObjectTypeAnswers", "answers_from_mapping", "apply_object_type"]
 
@@ -126,6 +127,34 @@ def parse_key_value(text: str, what: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _complete_member_keys(
+    type_name: str, answers: ObjectTypeAnswers, profile: TypeProfile, schema: DiscoveredSchema | None, users: str
+) -> None:
+    """A members table named without its columns: `group_key`/`member_key` from its foreign keys."""
+    table = answers.options.get("members_table", "").strip()
+    keys = ("group_key", "member_key")
+    if type_name != "Group" or profile.type_name != "sql" or not table or all(answers.options.get(k) for k in keys):
+        return
+    found = propose_answers(profile, type_name, answers.container, schema, users, table)
+    for key in keys:
+        if not answers.options.get(key) and found.get(key):
+            answers.options[key] = found[key]
+
+
+def _change_anchor(
+    object_type: ObjectTypeDraft, type_name: str, anchor: str, discovered: DiscoveredObjectClass | None
+) -> None:
+    """A newly chosen anchor: who produces its value, from its facts in a table (a question when they do not say)."""
+    object_type.anchor = anchor
+    object_type.undecided.pop("anchor", None)
+    found = next((a for a in discovered.attributes if a.name == anchor), None) if discovered else None
+    if found is None or discovered is None or discovered.kind != "table":
+        return
+    object_type.anchor_generate, problem = generation_of(found, type_name)
+    if problem:
+        object_type.undecided["anchor"] = problem
+
+
 def apply_object_type(
     draft: ConnectorDraft,
     type_name: str,
@@ -136,6 +165,8 @@ def apply_object_type(
     """Set `draft.object_types[type_name]`: the existing object type when the container did not change (with the
     given object type answers applied), else the proposal from discovery; then every explicit answer."""
     current = draft.object_types.get(type_name)
+    users = place_of(draft.object_types["User"]) if type_name == "Group" and "User" in draft.object_types else ""
+    _complete_member_keys(type_name, answers, profile, schema, users)
     previous_children = dict(current.target.get("child_tables") or {}) if current is not None else {}
     if current is not None and place_of(current) == answers.container:
         before = list(current.target.get("object_classes") or [])
@@ -146,7 +177,7 @@ def apply_object_type(
         if discovered is not None and classes != before:
             select_required(object_type, discovered)  # an auxiliary class was added
     else:
-        object_type = proposal(profile, type_name, answers.container, schema, answers.options)
+        object_type = proposal(profile, type_name, answers.container, schema, answers.options, users)
         discovered = combined_class(schema, object_type.target.get("object_classes") or [answers.container])
     if object_type.target.get("child_tables") or previous_children:
         select_child_attributes(object_type, previous_children)
@@ -175,13 +206,15 @@ def apply_object_type(
         object_type.attributes.pop(attribute, None)
     object_type.attributes.pop(member_holder(object_type.target), None)
     if answers.anchor:
-        object_type.anchor = answers.anchor
+        if answers.anchor != object_type.anchor:
+            _change_anchor(object_type, type_name, answers.anchor, discovered)
         object_type.attributes.setdefault(answers.anchor, SelectedAttribute())
     if answers.anchor_generate:
         try:
             object_type.anchor_generate = AnchorGeneration(answers.anchor_generate)
         except ValueError:
             raise AnswerError(f"anchor_generate {answers.anchor_generate!r}: use uuid, target or none") from None
+        object_type.undecided.pop("anchor", None)  # the admin said who produces it
     if answers.dn is not None:
         object_type.dn = answers.dn or None
     if answers.disable:

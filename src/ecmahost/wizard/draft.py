@@ -91,6 +91,9 @@ class ObjectTypeDraft:
     description: str = ""
     container: str = ""
     """where the objects live when the target block does not say it (a script's object class); never written"""
+    undecided: dict[str, str] = field(default_factory=dict)
+    """what the target's facts did not settle (`anchor`: who produces its value), each an issue until the admin
+    answers it; never written"""
 
     def to_file(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.target)

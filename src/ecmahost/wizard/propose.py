@@ -32,10 +32,9 @@ from ecmahost.config.model import AnchorGeneration, AttributeType
 from ecmahost.connectors.base import DiscoveredAttribute, DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.wizard.discovery import combined_class, naming_contexts
 from ecmahost.wizard.draft import Deprovision, ObjectTypeDraft, SelectedAttribute
+from ecmahost.wizard.keys import propose_anchor, propose_link_table, timestamp_columns
+from ecmahost.wizard.naming import MANAGER, propose_mapping
 from ecmahost.wizard.profiles import LDAP_MEMBER_ATTRIBUTES, AnswerError, TypeProfile, member_holder, rebase_dn
-
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-WORK_EMAIL = 'emails[type eq "work"].value'
 
 CONTAINER_WORDS = {
     "User": ("user", "employee", "inetorgperson", "person", "people", "account", "staff"),
@@ -47,39 +46,12 @@ DN = "-dn-"
 MATCHING = {"User": "userName", "Group": "displayName"}
 """the attribute Entra matches existing objects on, by default"""
 
-USER_RULES: tuple[tuple[str, str], ...] = (
-    (r"(contoso)?login|user_?name|username|uid|samaccountname|userprincipalname|upn", "userName"),
-    (r"external_?id", "externalId"),
-    (r"first_?name|given_?name|givenname|fname", "name.givenName"),
-    (r"last_?name|family_?name|surname|sn|lname", "name.familyName"),
-    (r"display_?name|displayname|cn|full_?name", "displayName"),
-    (r"e?_?mail(_?address)?", WORK_EMAIL),
-    (r"active|enabled|is_?active", "active"),
-    (r"title|job_?title", "title"),
-    (r"nick_?name", "nickName"),
-    (r"preferred_?language|language", "preferredLanguage"),
-    (r"department|dept", f"{ENTERPRISE}:department"),
-    (r"employee_?number|employee_?id|employeenumber", f"{ENTERPRISE}:employeeNumber"),
-    (r"cost_?center", f"{ENTERPRISE}:costCenter"),
-    (r"organi[sz]ation|org|o", f"{ENTERPRISE}:organization"),
-)
-GROUP_RULES: tuple[tuple[str, str], ...] = (
-    (r"display_?name|displayname|group_?name|name|cn", "displayName"),
-    (r"external_?id", "externalId"),
-)
-SCIM_CHOICES = {
-    "User": tuple(dict.fromkeys(scim for _, scim in USER_RULES)),
-    "Group": tuple(dict.fromkeys(scim for _, scim in GROUP_RULES)),
-}
-"""core and enterprise SCIM paths offered as mapping targets (any other path may be typed)"""
-
-_ID_LIKE = re.compile(r"(.*guid|.*uuid|id|objectguid|entryuuid)$", re.IGNORECASE)
 _OPERATIONAL = re.compile(r"(created|modified|updated)(_?at|_?on|timestamp)?$", re.IGNORECASE)
 
 
 def pick_container(object_type: str, classes: Sequence[DiscoveredObjectClass]) -> str | None:
     """The discovered table/structural object class that most likely holds `object_type`, or None."""
-    candidates = [item for item in classes if item.kind not in ("auxiliary", "abstract")]
+    candidates = [item for item in classes if item.kind not in ("auxiliary", "abstract") and not _is_link(item)]
     for exact in (True, False):
         for word in CONTAINER_WORDS[object_type]:
             for item in candidates:
@@ -89,46 +61,10 @@ def pick_container(object_type: str, classes: Sequence[DiscoveredObjectClass]) -
     return None
 
 
-def pick_anchor(attributes: Sequence[DiscoveredAttribute]) -> tuple[str, AnchorGeneration] | None:
-    for attribute in attributes:
-        if attribute.primary_key and attribute.generated:
-            return attribute.name, AnchorGeneration.TARGET
-    for attribute in attributes:
-        if attribute.primary_key and attribute.type is AttributeType.STRING and _ID_LIKE.match(attribute.name):
-            return attribute.name, AnchorGeneration.UUID
-    for attribute in attributes:
-        if attribute.generated and _ID_LIKE.match(attribute.name):
-            return attribute.name, AnchorGeneration.TARGET
-    for attribute in attributes:
-        if attribute.primary_key or (attribute.unique and attribute.required):
-            return attribute.name, AnchorGeneration.NONE
-    return None
-
-
-def propose_mapping(object_type: str, names: Iterable[str]) -> dict[str, str]:
-    """Target attribute -> SCIM path for the names that match a rule; each SCIM path is used once."""
-    rules = USER_RULES if object_type == "User" else GROUP_RULES
-    taken: set[str] = set()
-    found: dict[str, str] = {}
-    for pattern, scim in rules:
-        for name in names:
-            if scim not in taken and name not in found and re.fullmatch(pattern, name, re.IGNORECASE):
-                found[name] = scim
-                taken.add(scim)
-    return found
-
-
-def propose_members(classes: Sequence[DiscoveredObjectClass]) -> dict[str, str]:
-    """SQL: a link table named like `*member*` with a group column and a member column, as answers."""
-    for item in classes:
-        if "member" not in item.name.lower():
-            continue
-        names = [attribute.name for attribute in item.attributes]
-        group = next((n for n in names if "group" in n.lower()), None)
-        member = next((n for n in names if n != group and re.search("member|user|employee", n, re.I)), None)
-        if group and member:
-            return {"members_table": item.name, "group_key": group, "member_key": member}
-    return {}
+def _is_link(item: DiscoveredObjectClass) -> bool:
+    """A link table: two or more foreign keys and nothing else of its own (`TeamMembers(Team, Person)`)."""
+    own = [a for a in item.attributes if not a.generated]
+    return len(own) >= 2 and all(a.references for a in own)
 
 
 def propose_object_type(
@@ -137,38 +73,93 @@ def propose_object_type(
     target: dict[str, object],
     by_name: AnchorGeneration = AnchorGeneration.UUID,
 ) -> ObjectTypeDraft:
-    """A full object type from one discovered table/object class: every non-operational attribute selected (not
-    the one holding a group's members). Without keys to go by (a CSV header, a JSON object), an `id`/`*guid`
-    attribute is the anchor, generated as `by_name` says."""
+    """A full object type from one discovered table/object class: every attribute selected (not the one holding
+    a group's members, not the created/modified columns, which become the SQL `timestamps`); the anchor and where
+    its value comes from by the keys (`wizard.keys`), what the facts leave open in `undecided`."""
     hidden = member_holder(target)
+    stamps = timestamp_columns(discovered.attributes) if discovered.kind == "table" else {}
+    if stamps:
+        target["timestamps"] = dict(stamps)
+    skipped = {hidden, *stamps.values()}
     attributes = [
-        a for a in discovered.attributes if not (a.generated and _OPERATIONAL.match(a.name)) and a.name != hidden
+        a for a in discovered.attributes if not (a.generated and _OPERATIONAL.match(a.name)) and a.name not in skipped
     ]
-    mapping = propose_mapping(object_type, [a.name for a in attributes if not a.multi_valued])
-    named = next(((a.name, by_name) for a in attributes if _ID_LIKE.match(a.name)), None)
-    anchor = pick_anchor(attributes) or named or (attributes[0].name if attributes else "", AnchorGeneration.UUID)
+    anchor = propose_anchor(discovered, attributes, object_type, by_name)
+    writable = [
+        a
+        for a in attributes
+        if not a.multi_valued and (a.name != anchor.attribute or anchor.generate is AnchorGeneration.NONE)
+    ]
+    mapping = _typed(discovered, propose_mapping(object_type, [a.name for a in writable]), attributes)
+    mapping |= _unique_matching_column(object_type, writable, mapping)
     selected: dict[str, SelectedAttribute] = {}
     for attribute in attributes:
         if attribute.type in (AttributeType.BINARY, AttributeType.COMPLEX):
             continue
         scim = mapping.get(attribute.name)
-        kind = AttributeType.BOOLEAN if scim == "active" else attribute.type
         selected[attribute.name] = SelectedAttribute(
             scim=scim,
-            type=kind,
-            required=attribute.required and attribute.name != anchor[0],
-            unique=attribute.unique and attribute.name != anchor[0] and not attribute.primary_key,
+            type=_scim_type(scim, attribute.type),
+            required=attribute.required and attribute.name != anchor.attribute,
+            unique=attribute.unique and attribute.name != anchor.attribute and not attribute.primary_key,
+            multi_valued=attribute.multi_valued,
         )
-        selected[attribute.name].multi_valued = attribute.multi_valued
+        if attribute.name != anchor.attribute and attribute.generated and (attribute.primary_key or attribute.unique):
+            selected[attribute.name].extra["mutability"] = "readOnly"  # an identity the target fills
     if not any(a.primary_key or a.unique or a.required for a in attributes):  # a CSV header, a JSON object
         for selected_attribute in selected.values():
             if selected_attribute.scim == MATCHING[object_type]:  # Entra matches on it: it must be unique
                 selected_attribute.required = selected_attribute.unique = True
-    draft = ObjectTypeDraft(target=target, anchor=anchor[0], anchor_generate=anchor[1], attributes=selected)
-    if anchor[0] in selected and anchor[1] is not AnchorGeneration.NONE:
-        selected[anchor[0]].extra.setdefault("mutability", "readOnly")
+    draft = ObjectTypeDraft(
+        target=target, anchor=anchor.attribute, anchor_generate=anchor.generate, attributes=selected
+    )
+    if anchor.problem:
+        draft.undecided["anchor"] = anchor.problem
+    if anchor.attribute in selected and anchor.generate is not AnchorGeneration.NONE:
+        selected[anchor.attribute].extra.setdefault("mutability", "readOnly")
     _propose_disable(object_type, draft, discovered)
     return draft
+
+
+def _typed(
+    discovered: DiscoveredObjectClass, mapping: dict[str, str], attributes: Sequence[DiscoveredAttribute]
+) -> dict[str, str]:
+    """The name-based mapping less what the types contradict: in a typed source (a table) `active` needs a
+    boolean (or 0/1 integer) column and the manager a string column (a user's id as the SCIM client sends it)."""
+    if discovered.kind != "table":
+        return mapping
+    types = {a.name: a.type for a in attributes}
+    flags = (AttributeType.BOOLEAN, AttributeType.INTEGER)
+    return {
+        name: scim
+        for name, scim in mapping.items()
+        if not (scim == "active" and types.get(name) not in flags)
+        and not (scim == MANAGER and types.get(name) is not AttributeType.STRING)
+    }
+
+
+def _unique_matching_column(
+    object_type: str, attributes: Sequence[DiscoveredAttribute], mapping: Mapping[str, str]
+) -> dict[str, str]:
+    """The one unique, required string column of a table (not the anchor) is what Entra matches on (`userName`,
+    a group's `displayName`) when no name said so; none when there are several or none."""
+    matching = MATCHING[object_type]
+    if matching in mapping.values():
+        return {}
+    candidates = [
+        a
+        for a in attributes
+        if a.unique and a.required and a.type is AttributeType.STRING and not a.generated and a.name not in mapping
+    ]
+    return {candidates[0].name: matching} if len(candidates) == 1 else {}
+
+
+def _scim_type(scim: str | None, found: AttributeType) -> AttributeType:
+    if scim == "active":
+        return AttributeType.BOOLEAN
+    if scim == MANAGER:
+        return AttributeType.REFERENCE
+    return found
 
 
 def _propose_disable(object_type: str, draft: ObjectTypeDraft, discovered: DiscoveredObjectClass) -> None:
@@ -232,6 +223,7 @@ def propose_directory_object_type(
     anchor = pick_directory_anchor((a.name for a in attributes), vendor)
     candidates = [a for a in attributes if a.name.lower() not in {n.lower() for n in DIRECTORY_ANCHORS}]
     mapping = propose_mapping(object_type, [a.name for a in candidates])
+    mapping = {name: scim for name, scim in mapping.items() if not scim.startswith("phoneNumbers")}  # lists there
     selected: dict[str, SelectedAttribute] = {}
     if anchor == DN:
         selected[DN] = SelectedAttribute(extra={"mutability": "readOnly"})
@@ -274,9 +266,15 @@ def select_required(object_type: ObjectTypeDraft, discovered: DiscoveredObjectCl
 
 
 def propose_answers(
-    profile: TypeProfile, object_type: str, container: str, schema: DiscoveredSchema | None
+    profile: TypeProfile,
+    object_type: str,
+    container: str,
+    schema: DiscoveredSchema | None,
+    users: str = "",
+    members_table: str = "",
 ) -> dict[str, str]:
-    """The object type questions' proposed answers for `container`."""
+    """The object type questions' proposed answers for `container` (SQL groups: the link table to `users`, the
+    users' table, or the `members_table` named)."""
     if profile.type_name == "ldap":
         discovered = combined_class(schema, [container])
         return propose_directory_answers(object_type, discovered, naming_contexts(schema)) if discovered else {}
@@ -285,7 +283,8 @@ def propose_answers(
         names = [attribute.name for attribute in discovered.attributes] if discovered else []
         return {"members_column": next((name for name in names if "member" in name.lower()), "")}
     if profile.type_name == "sql" and object_type == "Group" and schema is not None:
-        return propose_members(schema.object_classes)
+        users = users or pick_container("User", schema.object_classes) or ""
+        return propose_link_table(schema.object_classes, container, users, members_table)
     return {}
 
 
@@ -295,10 +294,11 @@ def proposal(
     container: str,
     schema: DiscoveredSchema | None,
     answers: Mapping[str, str] | None = None,
+    users: str = "",
 ) -> ObjectTypeDraft:
     """A whole object type for `container`: the proposed answers overridden by the given (non-empty) ones."""
-    proposed = propose_answers(profile, object_type, container, schema)
     given = {key: value for key, value in (answers or {}).items() if str(value).strip()}
+    proposed = propose_answers(profile, object_type, container, schema, users, given.get("members_table", ""))
     if "dn_template" not in given and "rdn" in given:
         proposed.pop("dn_template", None)
     elif "dn_template" not in given and "dn_template" in proposed:

@@ -22,7 +22,7 @@ from ecmahost.config.validation import validate_connector
 from ecmahost.home import Home
 from ecmahost.scim.discovery import schema_documents
 from ecmahost.scim.mapping import MappingError, ObjectMapping
-from ecmahost.wizard.draft import ConnectorDraft
+from ecmahost.wizard.draft import ConnectorDraft, ObjectTypeDraft
 
 
 class Step(StrEnum):
@@ -130,6 +130,7 @@ def _wizard_issues(draft: ConnectorDraft, home: Home) -> list[Issue]:
             Issue("object_types", "no object type chosen", fix="pick the table or object class of User or Group")
         )
     for type_name, object_type in draft.object_types.items():
+        issues.extend(_open_questions(type_name, object_type))
         seen: dict[str, str] = {}
         for attribute, selected in object_type.attributes.items():
             if selected.scim and selected.scim in seen:
@@ -142,6 +143,45 @@ def _wizard_issues(draft: ConnectorDraft, home: Home) -> list[Issue]:
                 )
             elif selected.scim:
                 seen[selected.scim] = attribute
+    return issues
+
+
+_FIXES = {
+    "anchor": "choose the anchor and who produces its value on the Object types page (CLI: --anchor {t}=COLUMN "
+    "--anchor-generate {t}=uuid|target|none)",
+}
+MATCHING = {"User": "userName", "Group": "displayName"}
+"""what SCIM requires of each object type (RFC 7643) and Entra matches existing objects on"""
+
+
+def _open_questions(type_name: str, object_type: ObjectTypeDraft) -> list[Issue]:
+    """What the proposal could not settle, empty members table columns, and the required SCIM attribute mapped
+    by no attribute: each must be answered before the file is saved, so no connector is saved that cannot serve."""
+    where = f"object_types.{type_name}"
+    issues = [
+        Issue(f"{where}.{key}", problem, fix=_FIXES.get(key, "").format(t=type_name))
+        for key, problem in object_type.undecided.items()
+    ]
+    members = object_type.target.get("members")
+    if isinstance(members, dict) and members.get("table"):
+        for key, holds in (("group_key", "the group's anchor"), ("member_key", "the member's anchor")):
+            if not str(members.get(key) or "").strip():
+                issues.append(
+                    Issue(
+                        f"{where}.members.{key}",
+                        f"no column of {members['table']} is known to hold {holds} (it has no foreign key to it)",
+                        fix=f"name the column on the Object types page (CLI: --option {type_name}:{key}=COLUMN)",
+                    )
+                )
+    required = MATCHING.get(type_name)
+    if required and object_type.attributes and not any(a.scim == required for a in object_type.attributes.values()):
+        issues.append(
+            Issue(
+                f"{where}.attributes",
+                f"no attribute is mapped to {required}, which SCIM requires and Entra matches {type_name}s on",
+                fix=f"map the attribute that holds it on Select Attributes (--map {type_name}:ATTRIBUTE={required})",
+            )
+        )
     return issues
 
 

@@ -188,6 +188,7 @@ def test_cli_new_ldap_at_the_prompts_takes_the_proposal_and_the_typed_answers(ld
         "telephoneNumber",  # also expose
         "telephoneNumber",  # lists
         "",  # anchor
+        "",  # its value comes from: target (proposed)
         "delete",  # on disable
         GROUPS,  # Group: base DN
         "",
@@ -198,6 +199,7 @@ def test_cli_new_ldap_at_the_prompts_takes_the_proposal_and_the_typed_answers(ld
         "description",
         "",
         "",
+        "",  # its value comes from
         "",
     ]
     result = CliRunner().invoke(

@@ -19,8 +19,10 @@ from ecmahost.home import Home
 from ecmahost.wizard import discovery
 from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision
 from ecmahost.wizard.draft import ConnectorDraft, draft_from_file
+from ecmahost.wizard.keys import propose_anchor
+from ecmahost.wizard.naming import WORK_EMAIL, propose_mapping
 from ecmahost.wizard.profiles import SQL, build_sql_url
-from ecmahost.wizard.propose import WORK_EMAIL, pick_anchor, pick_container, propose_mapping
+from ecmahost.wizard.propose import pick_container
 from ecmahost.wizard.save import save_draft
 from ecmahost.wizard.steps import Step, issues_for, step_of
 
@@ -82,7 +84,8 @@ def test_a_generated_primary_key_is_an_anchor_the_target_fills() -> None:
         DiscoveredAttribute("Login", unique=True, required=True),
         DiscoveredAttribute("Id", type=AttributeType.INTEGER, primary_key=True, generated=True),
     ]
-    assert pick_anchor(columns) == ("Id", AnchorGeneration.TARGET)
+    proposal = propose_anchor(DiscoveredObjectClass("T", "table", columns), columns, "User", AnchorGeneration.UUID)
+    assert (proposal.attribute, proposal.generate, proposal.problem) == ("Id", AnchorGeneration.TARGET, "")
 
 
 def test_deprovision_answers_are_parsed_or_refused() -> None:

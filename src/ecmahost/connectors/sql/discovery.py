@@ -1,5 +1,6 @@
 """List what a SQL database holds for the configuration wizard: tables and views, their columns with types
-mapped to `AttributeType`, required (NOT NULL without a default), primary key, unique, generated.
+mapped to `AttributeType`, required (NOT NULL without a default), primary key, unique, generated, the length of
+a string column and the `table.column` a single-column foreign key points at.
 
 Runs in a sync context through `conn.run_sync(discover_schema)`; it reads the catalog and nothing else.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy import types as sqltypes
 
 from ecmahost.config.model import AttributeType
@@ -29,7 +30,8 @@ def discover_schema(conn: Connection) -> DiscoveredSchema:
 def _object_class(conn: Connection, inspector: Any, name: str, kind: str) -> DiscoveredObjectClass:
     columns = inspector.get_columns(name)
     primary = [] if kind == "view" else inspector.get_pk_constraint(name).get("constrained_columns") or []
-    unique = set() if kind == "view" else _unique_columns(inspector, name)
+    unique = set() if kind == "view" else _unique_columns(inspector, name) | _sqlite_unique(conn, name)
+    references = {} if kind == "view" else _references(inspector, name)
     attributes = []
     for column in columns:
         generated = _generated(conn, column, primary)
@@ -42,6 +44,8 @@ def _object_class(conn: Connection, inspector: Any, name: str, kind: str) -> Dis
                 primary_key=column["name"] in primary,
                 generated=generated,
                 detail=_type_text(conn, column["type"]),
+                references=references.get(column["name"]),
+                max_length=_length(column["type"]),
             )
         )
     return DiscoveredObjectClass(name=name, kind=kind, attributes=attributes)
@@ -58,6 +62,37 @@ def _unique_columns(inspector: Any, name: str) -> set[str]:
         if index.get("unique") and len(index.get("column_names") or []) == 1 and names:
             found.add(names[0])
     return found
+
+
+def _sqlite_unique(conn: Connection, name: str) -> set[str]:
+    """SQLite's inline `UNIQUE` columns, which SQLAlchemy's inspector does not report (their automatic indexes
+    are hidden from `get_indexes`): the one-column unique indexes SQLite made for a constraint (`origin = 'u'`)."""
+    if conn.dialect.name != "sqlite":
+        return set()
+    indexes = conn.execute(
+        text("SELECT name FROM pragma_index_list(:table) WHERE \"unique\" = 1 AND origin = 'u'"), {"table": name}
+    ).scalars()
+    found = set()
+    for index in list(indexes):
+        columns = conn.execute(text("SELECT name FROM pragma_index_info(:index)"), {"index": index}).scalars().all()
+        if len(columns) == 1 and columns[0]:
+            found.add(columns[0])
+    return found
+
+
+def _references(inspector: Any, name: str) -> dict[str, str]:
+    """Column -> `table.column` for each single-column foreign key (a composite key names no one column)."""
+    found = {}
+    for key in inspector.get_foreign_keys(name):
+        local, remote = key.get("constrained_columns") or [], key.get("referred_columns") or []
+        if len(local) == 1 and len(remote) == 1 and key.get("referred_table"):
+            found[local[0]] = f"{key['referred_table']}.{remote[0]}"
+    return found
+
+
+def _length(column_type: Any) -> int | None:
+    length = getattr(column_type, "length", None) if isinstance(column_type, sqltypes.String) else None
+    return length if isinstance(length, int) and length > 0 else None
 
 
 def _generated(conn: Connection, column: dict[str, Any], primary: list[str]) -> bool:
