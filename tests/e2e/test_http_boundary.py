@@ -55,6 +55,57 @@ def test_unknown_connector_and_wrong_case_get_404(host: RunningHost) -> None:
         error_of(client.get(f"{host.root}/ecma2host_demo/scim/../../etc/passwd"), 404)
 
 
+DISCOVERY_PATHS = [
+    "/Schemas",
+    "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+    "/ResourceTypes",
+    "/ResourceTypes/User",
+    "/ServiceProviderConfig",
+]
+
+
+@pytest.mark.parametrize("path", DISCOVERY_PATHS)
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_writes_to_discovery_endpoints_get_405_with_allow(scim: httpx.Client, method: str, path: str) -> None:
+    response = scim.request(method, path, json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]})
+    body = error_of(response, 405)
+    assert response.headers["allow"] == "GET, HEAD"
+    assert method in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PUT", "/Users", "GET, HEAD, POST"),
+        ("DELETE", "/Groups", "GET, HEAD, POST"),
+        ("POST", "/Users/some-id", "GET, HEAD, PUT, PATCH, DELETE"),
+        ("OPTIONS", "/Users", "GET, HEAD, POST"),
+    ],
+)
+def test_every_scim_route_answers_405_with_its_allow(scim: httpx.Client, method: str, path: str, allow: str) -> None:
+    error_of(scim.request(method, path), 405)
+    assert scim.request(method, path).headers["allow"] == allow
+
+
+def test_resource_endpoint_names_match_in_any_case(scim: httpx.Client) -> None:
+    created = scim.post(
+        "/users",
+        json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": f"case-{uuid.uuid4().hex[:8]}@contoso.com",
+        },
+    )
+    assert created.status_code == 201, created.text
+    user = created.json()
+    assert user["meta"]["location"].endswith(f"/Users/{user['id']}"), "the canonical name in what the host writes"
+    assert scim.get(f"/USERS/{user['id']}").json()["id"] == user["id"]
+    assert scim.get("/groups", params={"count": 1}).status_code == 200
+    assert scim.get("/schemas").json()["totalResults"] == scim.get("/Schemas").json()["totalResults"]
+    assert scim.get("/resourcetypes/user").json()["id"] == "User"
+    assert scim.get("/serviceproviderconfig").json() == scim.get("/ServiceProviderConfig").json()
+    assert scim.delete(f"/Users/{user['id']}").status_code == 204
+
+
 def test_health_needs_no_token_and_says_nothing_else(host: RunningHost) -> None:
     response = httpx.get(f"{host.root}/health", verify=host.tls())
     assert response.status_code == 200

@@ -35,6 +35,8 @@ from ecmahost.home import Home
 from ecmahost.http.auth import authenticate, metrics_token_accepted
 from ecmahost.http.limits import ConcurrencyLimiter, FailedAuthLimiter
 from ecmahost.http.responses import ScimResponse, error_response, no_content
+from ecmahost.http.routing import METHODS, PREFIX, ScimRoutes, caseless, refusal
+from ecmahost.http.routing import method_not_allowed as refuse_method
 from ecmahost.observability.log_setup import request_context
 from ecmahost.observability.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ecmahost.observability.metrics import Metrics
@@ -52,6 +54,7 @@ BODY_KEY = "ecmahost.scim_body"
 """Where the parsed request body waits in the ASGI scope for the request log (not `request.state`: reading an
 unset attribute there raises and catches an AttributeError on every GET)."""
 OBJECT_TYPES = {"Users": "User", "Groups": "Group"}
+CASELESS_OBJECT_TYPES = {name.lower(): object_type for name, object_type in OBJECT_TYPES.items()}
 
 Handler = Callable[[Request, ConnectorRuntime, str], Awaitable[Response]]
 
@@ -95,10 +98,10 @@ def _query(request: Request) -> dict[str, str]:
 
 def _object_type(request: Request) -> str:
     resource = request.path_params["resource"]
-    try:
-        return OBJECT_TYPES[resource]
-    except KeyError:
-        raise errors.NotFound(f"no SCIM endpoint /{resource[:60]}; this host serves /Users and /Groups") from None
+    object_type = OBJECT_TYPES.get(resource) or CASELESS_OBJECT_TYPES.get(resource.lower())
+    if object_type is None:
+        raise errors.NotFound(f"no SCIM endpoint /{resource[:60]}; this host serves /Users and /Groups")
+    return object_type
 
 
 async def list_resources(request: Request, item: ConnectorRuntime, base: str) -> Response:
@@ -274,42 +277,6 @@ class ScimEndpoint:
         return response
 
 
-PREFIX = "/ecma2host_"
-DISCOVERY = frozenset({"Schemas", "ResourceTypes", "ServiceProviderConfig", "openapi.json"})
-
-
-class ScimRoutes:
-    """The SCIM paths resolved with one split and a dict look-up instead of Starlette's list of regular
-    expressions (routing was about a tenth of a GET filter's CPU). Resolves exactly what the Starlette routes of
-    `create_app` declare; anything else (a trailing slash, a method a path does not allow, an odd path) is left to
-    Starlette, which keeps answering it as before."""
-
-    def __init__(self, endpoints: dict[tuple[str, str], Callable[[Request], Awaitable[Response]]]) -> None:
-        self.endpoints = endpoints
-        """(route key, method) -> endpoint; route keys: `list`, `item`, and the discovery names (`Schemas/id`...)"""
-
-    def resolve(self, method: str, path: str) -> tuple[Callable[[Request], Awaitable[Response]], dict[str, str]] | None:
-        name, found, tail = path[len(PREFIX) :].partition("/scim/")
-        if not found or not name or "/" in name:
-            return None
-        parts = tail.split("/")
-        if not all(parts) or len(parts) > 2:
-            return None
-        params = {"connector": name}
-        first = parts[0]
-        if first in DISCOVERY and (len(parts) == 1 or first in ("Schemas", "ResourceTypes")):
-            key = first if len(parts) == 1 else f"{first}/id"
-            if len(parts) == 2:
-                params["id"] = parts[1]
-        else:
-            key = "list" if len(parts) == 1 else "item"
-            params["resource"] = first
-            if len(parts) == 2:
-                params["id"] = parts[1]
-        endpoint = self.endpoints.get((key, method))
-        return None if endpoint is None else (endpoint, params)
-
-
 class HostApp:
     """The host's ASGI app: SCIM requests go straight to their endpoint (`ScimRoutes`); everything else (lifespan,
     `/health`, `/metrics`, unknown paths) to the Starlette app."""
@@ -337,8 +304,15 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return error_response(errors.NotFound(f"no SCIM endpoint at {request.url.path[:200]}"))
 
 
-async def method_not_allowed(request: Request, exc: Exception) -> Response:
-    return error_response(errors.MethodNotAllowed(f"{request.method} is not allowed on {request.url.path[:200]}"))
+def method_not_allowed(routes: ScimRoutes) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """Starlette's 405 (a method outside `routing.METHODS`, or a path of its own such as `/health`) as a SCIM
+    error with the path's whole `Allow` (Starlette's names only the first route that matched the path)."""
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        allow = routes.allow(request.url.path) or (getattr(exc, "headers", None) or {}).get("Allow", "GET")
+        return refuse_method(request, allow)
+
+    return handler
 
 
 async def health(request: Request) -> Response:
@@ -367,27 +341,46 @@ def create_app(
     guards = RequestGuards(settings)
 
     fast: dict[tuple[str, str], Callable[[Request], Awaitable[Response]]] = {}
+    allowed: dict[str, list[str]] = {}
+
+    def declare(path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str], key: str) -> Route:
+        fast.update({(key, method): endpoint for method in methods})
+        declared = Route(f"/ecma2host_{{connector}}/scim{path}", endpoint, methods=methods)
+        return declared if key in ("list", "item") else caseless(declared, key.partition("/")[0])
 
     def route(path: str, handler: Handler, methods: list[str], key: str) -> Route:
-        endpoint = ScimEndpoint(runtime, handler, observer, guards).handle
-        fast.update({(key, method): endpoint for method in methods})
-        return Route(f"/ecma2host_{{connector}}/scim{path}", endpoint, methods=methods)
+        allowed.setdefault(key, []).extend(methods)
+        return declare(path, ScimEndpoint(runtime, handler, observer, guards).handle, methods, key)
+
+    def refuse(path: str, key: str) -> Route:
+        """405 for the other methods of `routing.METHODS`, declared before `/{resource}` can take them."""
+        others = [method for method in METHODS if method not in allowed[key]]
+        return declare(path, refusal(allowed[key]), others, key)
 
     routes = [
         Route("/health", health, methods=["GET"]),
         route("/Schemas", schemas, ["GET"], "Schemas"),
+        refuse("/Schemas", "Schemas"),
         route("/Schemas/{id:path}", schemas, ["GET"], "Schemas/id"),
+        refuse("/Schemas/{id:path}", "Schemas/id"),
         route("/ResourceTypes", resource_types, ["GET"], "ResourceTypes"),
+        refuse("/ResourceTypes", "ResourceTypes"),
         route("/ResourceTypes/{id}", resource_types, ["GET"], "ResourceTypes/id"),
+        refuse("/ResourceTypes/{id}", "ResourceTypes/id"),
         route("/ServiceProviderConfig", service_provider_config, ["GET"], "ServiceProviderConfig"),
+        refuse("/ServiceProviderConfig", "ServiceProviderConfig"),
         route("/openapi.json", openapi_description, ["GET"], "openapi.json"),
+        refuse("/openapi.json", "openapi.json"),
         route("/{resource}", list_resources, ["GET"], "list"),
         route("/{resource}", create_resource, ["POST"], "list"),
+        refuse("/{resource}", "list"),
         route("/{resource}/{id}", get_resource, ["GET"], "item"),
         route("/{resource}/{id}", replace_resource, ["PUT"], "item"),
         route("/{resource}/{id}", patch_resource, ["PATCH"], "item"),
         route("/{resource}/{id}", delete_resource, ["DELETE"], "item"),
+        refuse("/{resource}/{id}", "item"),
     ]
+    scim_routes = ScimRoutes(fast, allowed)
     if metrics is not None:
         routes.append(Route("/metrics", metrics_endpoint(metrics, settings.metrics.token_hash), methods=["GET"]))
 
@@ -412,7 +405,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={404: not_found, 405: method_not_allowed},
+        exception_handlers={404: not_found, 405: method_not_allowed(scim_routes)},
     )
     app.state.metrics = metrics
-    return HostApp(app, ScimRoutes(fast))
+    return HostApp(app, scim_routes)

@@ -53,6 +53,18 @@ def app(tmp_path: Path) -> HostApp:
         ("GET", f"{BASE}/ServiceProviderConfig", "ServiceProviderConfig", {}),
         ("GET", f"{BASE}/openapi.json", "openapi.json", {}),
         ("GET", f"{BASE}/ServiceProviderConfig/x", "item", {"resource": "ServiceProviderConfig", "id": "x"}),
+        ("GET", f"{BASE}/users", "list", {"resource": "users"}),
+        ("DELETE", f"{BASE}/USERS/abc", "item", {"resource": "USERS", "id": "abc"}),
+        ("POST", f"{BASE}/groups", "list", {"resource": "groups"}),
+        ("GET", f"{BASE}/schemas", "Schemas", {}),
+        ("GET", f"{BASE}/SCHEMAS/urn:x", "Schemas/id", {"id": "urn:x"}),
+        ("GET", f"{BASE}/resourcetypes/user", "ResourceTypes/id", {"id": "user"}),
+        ("GET", f"{BASE}/serviceproviderconfig", "ServiceProviderConfig", {}),
+        ("POST", f"{BASE}/Schemas", "Schemas", {}),
+        ("DELETE", f"{BASE}/ServiceProviderConfig", "ServiceProviderConfig", {}),
+        ("PUT", f"{BASE}/ResourceTypes/User", "ResourceTypes/id", {"id": "User"}),
+        ("DELETE", f"{BASE}/Users", "list", {"resource": "Users"}),
+        ("POST", f"{BASE}/Users/abc", "item", {"resource": "Users", "id": "abc"}),
     ],
 )
 def test_scim_paths_resolve_to_the_endpoint_the_starlette_route_names(
@@ -68,8 +80,8 @@ def test_scim_paths_resolve_to_the_endpoint_the_starlette_route_names(
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("POST", f"{BASE}/Schemas"),  # Starlette takes it as a create of resource "Schemas" (400)
-        ("DELETE", f"{BASE}/Users"),
+        ("OPTIONS", f"{BASE}/Users"),
+        ("HEAD", f"{BASE}/Schemas"),
         ("GET", f"{BASE}/Users/"),  # trailing slash
         ("GET", f"{BASE}"),
         ("GET", f"{BASE}/"),
@@ -92,7 +104,17 @@ ODD_AND_ORDINARY = [
     ("GET", f"{BASE}/ResourceTypes/Group", {}),
     ("GET", f"{BASE}/ServiceProviderConfig", {}),
     ("POST", f"{BASE}/Schemas", {}),
+    ("PUT", f"{BASE}/ResourceTypes", {}),
+    ("PATCH", f"{BASE}/ServiceProviderConfig", {}),
+    ("DELETE", f"{BASE}/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", {}),
     ("DELETE", f"{BASE}/Users", {}),
+    ("POST", f"{BASE}/Users/abc", {}),
+    ("OPTIONS", f"{BASE}/Users", {}),
+    ("GET", f"{BASE}/users", {}),
+    ("GET", f"{BASE}/GROUPS/no-such-group", {}),
+    ("GET", f"{BASE}/schemas/URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER", {}),
+    ("GET", f"{BASE}/resourcetypes", {}),
+    ("GET", f"{BASE}/SERVICEPROVIDERCONFIG", {}),
     ("GET", f"{BASE}/Users/a/b", {}),
     ("GET", f"{BASE}", {}),
     ("GET", "/ecma2host_Demo/scim/Users", {}),
@@ -102,8 +124,8 @@ ODD_AND_ORDINARY = [
 ]
 
 
-def _answers(app: Any, lifespan_app: HostApp) -> list[tuple[int, Any]]:
-    async def run() -> list[tuple[int, Any]]:
+def _answers(app: Any, lifespan_app: HostApp) -> list[tuple[int, Any, str | None]]:
+    async def run() -> list[tuple[int, Any, str | None]]:
         async with lifespan_app.router.lifespan_context(lifespan_app):
             transport = httpx.ASGITransport(app=app)
             headers = {"Authorization": f"Bearer {TOKEN}"}
@@ -112,7 +134,7 @@ def _answers(app: Any, lifespan_app: HostApp) -> list[tuple[int, Any]]:
                 for method, path, options in ODD_AND_ORDINARY:
                     response = await client.request(method, path, **options)
                     body = response.json() if "json" in response.headers.get("content-type", "") else response.text
-                    answers.append((response.status_code, body))
+                    answers.append((response.status_code, body, response.headers.get("allow")))
                 return answers
 
     return asyncio.run(run())
@@ -121,5 +143,22 @@ def _answers(app: Any, lifespan_app: HostApp) -> list[tuple[int, Any]]:
 def test_the_app_answers_every_path_as_the_starlette_routes_alone(app: HostApp) -> None:
     fast = _answers(app, app)
     plain = _answers(app.starlette, app)
-    assert [status for status, _ in fast] == [200, 404, 404, 404, 200, 200, 400, 405, 404, 404, 404, 404, 400, 200]
+    statuses = [status for status, _, _ in fast]
+    assert statuses == [200, 404, 404, 404, 200, 200] + [405] * 7 + [200, 404, 200, 200, 200] + [404] * 4 + [400, 200]
     assert fast == plain
+
+
+def test_a_method_an_endpoint_does_not_serve_gets_405_with_allow_and_a_scim_error(app: HostApp) -> None:
+    answers = dict(zip([(method, path) for method, path, _ in ODD_AND_ORDINARY], _answers(app, app), strict=True))
+    for (method, _path), (status, body, allow) in answers.items():
+        if status != 405:
+            continue
+        assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+        assert body["status"] == "405"
+        assert method in body["detail"]
+        assert allow is not None
+        assert method not in allow.split(", ")
+    assert answers[("POST", f"{BASE}/Schemas")][2] == "GET, HEAD"
+    assert answers[("DELETE", f"{BASE}/Users")][2] == "GET, HEAD, POST"
+    assert answers[("POST", f"{BASE}/Users/abc")][2] == "GET, HEAD, PUT, PATCH, DELETE"
+    assert answers[("OPTIONS", f"{BASE}/Users")][2] == "GET, HEAD, POST"
