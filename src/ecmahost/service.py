@@ -25,6 +25,7 @@ from ecmahost.scim.listing import ListParams, names, parse_list_params
 from ecmahost.scim.mapping import ObjectMapping
 from ecmahost.scim.openapi import openapi_document
 from ecmahost.scim.patch import NeedCurrent, PatchPlanner, member_ids, parse_operations
+from ecmahost.scim.projection import asks_for
 from ecmahost.scim.resources import check_schemas, ci_get, extract, project, render, require
 
 logger = logging.getLogger(__name__)
@@ -97,11 +98,8 @@ class ProvisioningService:
     ) -> frozenset[str] | None:
         if not mapping.has_members:
             return None
-        lowered = {a.lower() for a in attributes} if attributes else None
-        excluded_lower = {a.lower() for a in excluded}
-        wants = ("members" in lowered) if lowered is not None else "members" not in excluded_lower
         base = frozenset(mapping.fields)
-        return base | {MEMBERS} if wants else base
+        return base | {MEMBERS} if asks_for("members", attributes, excluded) else base
 
     async def search(self, object_type: str, params: Mapping[str, str], base_url: str) -> dict[str, Any]:
         mapping = self.mapping(object_type)

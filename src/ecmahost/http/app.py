@@ -45,6 +45,8 @@ from ecmahost.observability.request_log import RequestObserver
 from ecmahost.reload import ConnectorFileWatcher
 from ecmahost.runtime import ConnectorRuntime, HostRuntime
 from ecmahost.scim.discovery import list_response
+from ecmahost.scim.listing import names
+from ecmahost.scim.projection import project
 from ecmahost.settings import HostSettings
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,15 @@ def _object_type(request: Request) -> str:
     return object_type
 
 
+def _projected(request: Request, resource: dict[str, Any]) -> dict[str, Any]:
+    """A written resource as its response shows it: `attributes`/`excludedAttributes` of the request applied
+    (RFC 7644 §3.9); no work when the request has no query string."""
+    if not request.scope["query_string"]:
+        return resource
+    query = _query(request)
+    return project(resource, names(query.get("attributes")), names(query.get("excludedAttributes")))
+
+
 async def list_resources(request: Request, item: ConnectorRuntime, base: str) -> Response:
     body = await item.service.search(_object_type(request), _query(request), base)
     return ScimResponse(body)
@@ -113,7 +124,7 @@ async def create_resource(request: Request, item: ConnectorRuntime, base: str) -
     body = await _body(request, item.config.limits.max_body_bytes)
     resource = await item.service.create(_object_type(request), body, base)
     headers = {"Location": resource["meta"]["location"], "ETag": resource["meta"]["version"]}
-    return ScimResponse(resource, status_code=201, headers=headers)
+    return ScimResponse(_projected(request, resource), status_code=201, headers=headers)
 
 
 async def get_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
@@ -125,7 +136,7 @@ async def replace_resource(request: Request, item: ConnectorRuntime, base: str) 
     body = await _body(request, item.config.limits.max_body_bytes)
     if_match = request.headers.get("if-match")
     resource = await item.service.replace(_object_type(request), request.path_params["id"], body, base, if_match)
-    return ScimResponse(resource, headers={"ETag": resource["meta"]["version"]})
+    return ScimResponse(_projected(request, resource), headers={"ETag": resource["meta"]["version"]})
 
 
 async def patch_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
@@ -134,7 +145,7 @@ async def patch_resource(request: Request, item: ConnectorRuntime, base: str) ->
     resource = await item.service.patch(_object_type(request), request.path_params["id"], body, base, if_match)
     if resource is None:
         return no_content()
-    return ScimResponse(resource, headers={"ETag": resource["meta"]["version"]})
+    return ScimResponse(_projected(request, resource), headers={"ETag": resource["meta"]["version"]})
 
 
 async def delete_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:

@@ -61,6 +61,7 @@ def parse_list_params(
         count=count,
         attributes=names(params.get("attributes")),
         excluded=names(params.get("excludedAttributes")),
-        sort_by=params.get("sortBy") or None,
+        # Without sortBy the order is the anchor's (RFC 7644 leaves it to the server): descending reverses it.
+        sort_by=params.get("sortBy") or ("id" if order == "descending" else None),
         descending=order == "descending",
     )

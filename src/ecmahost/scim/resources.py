@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from ecmahost.errors import InvalidSyntax, InvalidValue
 from ecmahost.scim import urns
 from ecmahost.scim.evaluate import matches
 from ecmahost.scim.mapping import DN, ElementGroup, Field, ObjectMapping
+from ecmahost.scim.projection import ALWAYS_RETURNED, project  # noqa: F401  (re-exported: the service projects)
 from ecmahost.scim.values import to_scim
 
 
@@ -151,68 +151,6 @@ def render(mapping: ObjectMapping, record: Record, *, base_url: str) -> dict[str
     meta["version"] = version_of(resource)
     resource["meta"] = meta
     return resource
-
-
-ALWAYS_RETURNED = frozenset({"id", "schemas", "meta"})
-
-
-def project(
-    resource: dict[str, Any], attributes: Iterable[str] | None, excluded: Iterable[str] | None
-) -> dict[str, Any]:
-    """Apply `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) to a rendered resource. Names are
-    top-level attribute names, `parent.sub`, or schema URNs with an attribute (`urn:...:User:employeeNumber`)."""
-    if attributes:
-        kept: dict[str, Any] = {k: v for k, v in resource.items() if k in ALWAYS_RETURNED}
-        for name in attributes:
-            _copy_path(resource, kept, name)
-        return kept
-    if excluded:
-        trimmed = dict(resource)
-        for name in excluded:
-            _drop_path(trimmed, name)
-        return trimmed
-    return resource
-
-
-def _split(resource: dict[str, Any], name: str) -> tuple[str | None, list[str]]:
-    for key in resource:
-        if key.startswith("urn:") and name.lower().startswith(key.lower() + ":"):
-            return key, name[len(key) + 1 :].split(".")
-    if name.lower().startswith(
-        ("urn:ietf:params:scim:schemas:core:2.0:user:", "urn:ietf:params:scim:schemas:core:2.0:group:")
-    ):
-        name = name.rsplit(":", 1)[1]
-    return None, name.split(".")
-
-
-def _copy_path(source: dict[str, Any], target: dict[str, Any], name: str) -> None:
-    urn, parts = _split(source, name)
-    if urn is not None:
-        source = source[urn]
-        target = target.setdefault(urn, {})
-    for index, part in enumerate(parts):
-        key = next((k for k in source if k.lower() == part.lower()), None) if isinstance(source, dict) else None
-        if key is None:
-            return
-        if index == len(parts) - 1 or not isinstance(source[key], dict):
-            target[key] = source[key]
-            return
-        source, target = source[key], target.setdefault(key, {})
-
-
-def _drop_path(resource: dict[str, Any], name: str) -> None:
-    urn, parts = _split(resource, name)
-    holder: Any = resource
-    if urn is not None:
-        holder = resource[urn] = dict(resource[urn])
-    for part in parts[:-1]:
-        key = next((k for k in holder if k.lower() == part.lower()), None)
-        if key is None or not isinstance(holder[key], dict):
-            return
-        holder[key] = holder = dict(holder[key])
-    key = next((k for k in holder if k.lower() == parts[-1].lower()), None)
-    if key is not None and key not in ALWAYS_RETURNED:
-        del holder[key]
 
 
 # -- extraction ------------------------------------------------------------------------------------------------

@@ -1,0 +1,124 @@
+"""`attributes` and `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9) applied to a rendered resource.
+
+A name is a top-level attribute (`userName`), a sub-attribute (`name.givenName`, `emails.value`: each element of
+a multi-valued attribute), a whole schema extension (`urn:...:enterprise:2.0:User`) or an attribute inside one
+(`urn:...:enterprise:2.0:User:employeeNumber`, `urn:...:core:2.0:User:name.givenName`), matched
+case-insensitively. `id`, `schemas` and `meta` are always returned (`id` is `returned: always` in RFC 7643 §3.1;
+`meta` carries the version the `ETag` header repeats). A container left empty is omitted, as every unassigned
+attribute is (RFC 7643 §2.5), and `schemas` names only the schemas whose attributes remain. Names of attributes
+the resource does not have select nothing. Nothing here reads the target: which columns to read is the
+service's business (`asks_for`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from ecmahost.scim import urns
+
+ALWAYS_RETURNED = frozenset({"id", "schemas", "meta"})
+CORE_PREFIXES = tuple(f"{urn.lower()}:" for urn in (urns.CORE_USER, urns.CORE_GROUP))
+
+Tree = dict[str, "Tree | None"]
+"""Lower-cased attribute names -> the sub-attributes asked for, or None for the whole attribute."""
+
+
+def project(
+    resource: dict[str, Any], attributes: Iterable[str] | None, excluded: Iterable[str] | None
+) -> dict[str, Any]:
+    """The resource with only `attributes` (and the always-returned ones), or without `excluded`; `attributes`
+    wins when both are given (RFC 7644 §3.4.2.5 says a client sends one of them). Never mutates `resource`."""
+    if not attributes and not excluded:
+        return resource
+    schemas = tuple(resource.get("schemas") or ())
+    if attributes:
+        tree = _tree(tuple(attributes), schemas)
+        projected = _taken(resource, {**tree, **dict.fromkeys(ALWAYS_RETURNED)}) or {}
+    else:
+        tree = {k: v for k, v in _tree(tuple(excluded or ()), schemas).items() if k not in ALWAYS_RETURNED}
+        projected = _dropped(resource, tree)
+    if schemas:
+        projected["schemas"] = [s for s in schemas if s in projected or s not in resource]
+    return projected
+
+
+def asks_for(attribute: str, attributes: Iterable[str] | None, excluded: Iterable[str] | None) -> bool:
+    """Whether the projection keeps some of core attribute `attribute` (e.g. `members`), so the service knows
+    whether to read it from the target at all."""
+    key = attribute.lower()
+    if attributes:
+        return key in _tree(tuple(attributes), ())
+    return not excluded or _tree(tuple(excluded), ()).get(key, {}) is not None
+
+
+@lru_cache(maxsize=256)
+def _tree(names: tuple[str, ...], schemas: tuple[str, ...]) -> Tree:
+    """The names as a tree of lower-cased path segments (worked out once per distinct request and schema list)."""
+    tree: Tree = {}
+    for name in names:
+        node = tree
+        parts = _parts(name, schemas)
+        for index, part in enumerate(parts):
+            if index == len(parts) - 1:
+                node[part] = None
+                break
+            child = node.setdefault(part, {})
+            if child is None:
+                break  # the whole attribute is already asked for
+            node = child
+    return tree
+
+
+def _parts(name: str, schemas: tuple[str, ...]) -> list[str]:
+    lowered = name.strip().lower()
+    if lowered.startswith(CORE_PREFIXES):
+        return lowered.split(":")[-1].split(".")
+    for schema in schemas:
+        urn = schema.lower()
+        if lowered == urn:
+            return [urn]
+        if lowered.startswith(f"{urn}:"):
+            return [urn, *lowered[len(urn) + 1 :].split(".")]
+    return lowered.split(".")
+
+
+def _taken(value: Any, tree: Tree) -> Any:
+    """What of `value` the tree asks for: None when nothing (a sub-attribute asked of a simple value)."""
+    if isinstance(value, list):
+        elements = [e for e in (_taken(v, tree) for v in value) if e]
+        return elements or None
+    if not isinstance(value, dict):
+        return None
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        branch = tree.get(key.lower(), False)
+        if branch is None:
+            kept[key] = item
+        elif branch is not False:
+            taken = _taken(item, branch)
+            if taken:
+                kept[key] = taken
+    return kept or None
+
+
+def _dropped(value: dict[str, Any], tree: Tree) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        branch = tree.get(key.lower(), False)
+        if branch is False:
+            kept[key] = item
+        elif branch is not None:
+            rest = _rest(item, branch)
+            if rest:
+                kept[key] = rest
+    return kept
+
+
+def _rest(value: Any, tree: Tree) -> Any:
+    if isinstance(value, dict):
+        return _dropped(value, tree)
+    if isinstance(value, list):
+        return [e for e in (_rest(v, tree) for v in value) if e != {}]
+    return value
