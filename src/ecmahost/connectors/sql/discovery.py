@@ -100,8 +100,9 @@ def _generated(conn: Connection, column: dict[str, Any], primary: list[str]) -> 
         return True
     if column.get("default") is not None:
         return True
+    # SQLite fills a key declared exactly `INTEGER PRIMARY KEY` (an alias of the rowid), not a BIGINT one
     rowid_alias = conn.dialect.name == "sqlite" and primary == [column["name"]]
-    return rowid_alias and isinstance(column["type"], sqltypes.Integer)
+    return rowid_alias and type(column["type"]) is sqltypes.INTEGER
 
 
 def attribute_type(column_type: Any) -> AttributeType:
