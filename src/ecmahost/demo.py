@@ -18,13 +18,19 @@ def _attr(scim: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"scim": scim, **extra} if scim else dict(extra)
 
 
-def demo_connector(name: str = DEMO_NAME, url: str = DEMO_SQLITE_URL) -> dict[str, Any]:
-    """The demo connector file as plain data (what `ecmahost demo` saves as `connectors/<name>.yaml`)."""
+def demo_connector(
+    name: str = DEMO_NAME, url: str = DEMO_SQLITE_URL, password_env: str | None = None
+) -> dict[str, Any]:
+    """The demo connector file as plain data (what `ecmahost demo` saves as `connectors/<name>.yaml`); with
+    `password_env`, the database password is read from that environment variable (`${env:VAR}`)."""
+    connection: dict[str, Any] = {"url": url}
+    if password_env:
+        connection["password"] = f"${{env:{password_env}}}"
     return {
         "name": name,
         "type": "sql",
         "description": "Demo: Microsoft's generic SQL tutorial Employees table, with groups",
-        "connection": {"url": url},
+        "connection": connection,
         "object_types": {
             "User": {
                 "table": "Employees",

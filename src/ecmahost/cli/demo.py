@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ecmahost.cli.common import HomeOption, open_home, reported_errors, say, warn
+from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, warn
 from ecmahost.demo import DEMO_NAME, DEMO_SQLITE_URL, demo_connector
 
 # The SQL connector (SQLAlchemy), the store and the server are imported inside the functions that use them:
@@ -26,26 +26,59 @@ TargetOption = Annotated[
 ]
 
 
-def prepare_demo(home: Home, *, token: str | None, target: str | None, name: str = DEMO_NAME) -> str:
+PasswordEnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--password-env",
+        help="Environment variable holding the target database's password (written as ${env:VAR}, never stored).",
+    ),
+]
+
+
+def prepare_demo(
+    home: Home, *, token: str | None, target: str | None, name: str = DEMO_NAME, password_env: str | None = None
+) -> str:
     """Create tables, connector file, certificate and token; return the token to print."""
     import asyncio
+    import os
 
     from ecmahost.config.store import ConnectorStore
     from ecmahost.config.tokens import generate_token, validate_token
+    from ecmahost.config.validation import validate_connector
     from ecmahost.connectors.sql.demo_schema import create_demo_tables
     from ecmahost.tls import default_hostnames, generate_certificate
 
     url = target or DEMO_SQLITE_URL
+    if _has_password(url):
+        fail("--target: the URL contains a password; remove it and give --password-env VAR, the variable holding it")
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if password is None:
+            fail(f"--password-env {password_env}: that environment variable is not set; export it, then run again")
     home.root.mkdir(parents=True, exist_ok=True)
-    asyncio.run(create_demo_tables(url, home.root))
     store = ConnectorStore(home)
+    connector = demo_connector(name, url, password_env)
     if not store.exists(name) or target:
-        store.save(demo_connector(name, url))
+        validate_connector(connector, file=store.file_label(name), home=home, expected_name=None, require_env=False)
+    asyncio.run(create_demo_tables(url, home.root, password=password))
+    if not store.exists(name) or target:
+        store.save(connector)
     secret = validate_token(token) if token else generate_token()
     store.set_token(name, secret)
     if not home.cert_file.exists():
         generate_certificate(home, hostnames=default_hostnames())
     return secret
+
+
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password is not None
+    except ArgumentError:
+        return False  # not a URL: the connector file's validation says so
 
 
 ALICE = (
@@ -72,13 +105,14 @@ def demo_command(
     port: Annotated[int, typer.Option("--port", help="TCP port to serve on.")] = 8585,
     token: TokenOption = None,
     target: TargetOption = None,
+    password_env: PasswordEnvOption = None,
 ) -> None:
     """Start the host with the demo connector: an Employees table (Microsoft's SQL tutorial) and groups."""
     from ecmahost.server import ServeOptions, serve
 
     with reported_errors():
         where = open_home(home)
-        secret = prepare_demo(where, token=token, target=target)
+        secret = prepare_demo(where, token=token, target=target, password_env=password_env)
         tenant = f"https://localhost:{port}/ecma2host_{DEMO_NAME}/scim"
         say(f"Tenant URL:    {tenant}")
         say(f"Secret token:  {secret}")
