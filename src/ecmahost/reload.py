@@ -49,6 +49,7 @@ async def apply_connector_change(runtime: HostRuntime, home: Home, name: str) ->
                 item = fresh.connectors[name]
                 await item.connector.open()
                 runtime.connectors[name] = item
+                runtime.verify_soon(item)
                 runtime.errors.pop(name, None)
                 outcome = "reloaded"
     if old is not None and runtime.connectors.get(name) is not old:

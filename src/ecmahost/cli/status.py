@@ -15,7 +15,7 @@ from ecmahost.cli.common import HomeOption, open_home, reported_errors, say, std
 # The status collector is imported inside the command: every `ecmahost` run, `serve` too, imports all CLI modules
 # first, so a module-level import here delays the host's start.
 if TYPE_CHECKING:
-    from ecmahost.troubleshoot.status import HostStatus
+    from ecmahost.troubleshoot.status import ConnectorStatus, HostStatus
 
 NOT_RUNNING = 3
 SHOWN_ERRORS = 3
@@ -38,7 +38,7 @@ def _print(status: HostStatus) -> None:
         warn(f"host.yaml: {status.settings_problem}")
     table = Table("Connector", "Type", "Served", "Tenant URL", box=None)
     for item in status.connectors:
-        table.add_row(item.name, item.type or "?", "yes" if item.served else "no", item.tenant_url)
+        table.add_row(item.name, item.type or "?", _served(item), item.tenant_url)
     if status.connectors:
         stdout.print(table)
     else:
@@ -46,9 +46,21 @@ def _print(status: HostStatus) -> None:
     for item in status.connectors:
         if item.problem:
             warn(f"{item.name}: {item.problem}")
+        for problem in item.target_problems:
+            warn(f"{item.name}: does not match its target: {problem}")
+        if item.unverified:
+            say(f"  {item.name}: not checked against its target yet ({item.unverified})")
         for error in item.recent_errors[-SHOWN_ERRORS:]:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(error["at"]))
             say(f"  {item.name} last error {when}: {error['status']} {error['detail']} (request {error['request_id']})")
+
+
+def _served(item: ConnectorStatus) -> str:
+    if not item.served or "all" in item.not_served:
+        return "no"
+    if item.not_served:
+        return f"yes, but not {', '.join(item.not_served)}"
+    return "yes"
 
 
 def status_command(

@@ -192,6 +192,11 @@ OPERATIONS: dict[Handler, str] = {
 """Handler -> the `operation` label of the request log and metrics."""
 
 
+def _verified_type(request: Request) -> str | None:
+    """The object type a request reads or writes, for the target check; None for discovery."""
+    return _object_type(request) if "resource" in request.path_params else None
+
+
 def _cause(exc: BaseException) -> str:
     """What made a 5xx: the connector error behind it (`TargetUnavailable`, `TimeoutError`, ...)."""
     return type(exc.__cause__ or exc).__name__
@@ -257,15 +262,29 @@ class ScimEndpoint:
             )
         return response
 
+    def _unknown(self, name: str) -> errors.ScimError:
+        """No connector of that name is served: 503 when its file exists but is invalid (a file being fixed is
+        not a wrong URL), 404 otherwise. The file's problems go to the host's admin, not to a client whose
+        token cannot be checked."""
+        if name in self.runtime.errors:
+            return errors.TargetUnavailable(
+                f"connector {name!r} is not served: its connector file is invalid; `ecmahost status` on the host "
+                "lists each problem and its fix",
+                retry_after=60,
+            )
+        return errors.NotFound(f"no connector named {name!r} (names are case-sensitive)")
+
     async def _answer(self, request: Request, item: ConnectorRuntime | None, name: str, request_id: str) -> Response:
         try:
             if item is None:
-                raise errors.NotFound(f"no connector named {name!r} (names are case-sensitive)")
+                raise self._unknown(name)
             self.guards.authenticate(request, item)
             limits = item.config.limits
             async with self.guards.concurrency.slot(name, limits.max_concurrent_requests, limits.queue_timeout_seconds):
                 try:
                     async with within(limits.request_timeout_seconds):
+                        if not item.verification.clear:
+                            await item.verification.admit(_verified_type(request))
                         response = await self.handler(request, item, _base_url(request, name))
                 except TimeoutError:
                     raise errors.TargetUnavailable(

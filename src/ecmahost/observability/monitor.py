@@ -131,7 +131,11 @@ class HostMonitor:
             "url": root,
             "log_levels": {"host": self.levels.host.value, "connectors": self.levels.connectors.value},
             "connectors": {
-                name: {"type": item.config.type, "tenant_url": f"{root}/ecma2host_{name}/scim"}
+                name: {
+                    "type": item.config.type,
+                    "tenant_url": f"{root}/ecma2host_{name}/scim",
+                    "target_check": item.verification.state(),
+                }
                 for name, item in self.runtime.connectors.items()
             },
             "invalid_connectors": {name: redact_text(error) for name, error in self.runtime.errors.items()},

@@ -27,6 +27,12 @@ class ConnectorStatus:
     served: bool
     problem: str | None = None
     recent_errors: list[dict[str, Any]] = field(default_factory=list)
+    not_served: list[str] = field(default_factory=list)
+    """`all`, `Users`, `Groups`: what the running host refuses because the file does not match the target"""
+    target_problems: list[str] = field(default_factory=list)
+    """each mismatch between the file and the target, with where and how to fix it"""
+    unverified: str | None = None
+    """why the running host has not checked the file against the target yet (the target is down)"""
 
 
 @dataclass
@@ -96,10 +102,21 @@ def _connectors(home: Home, state: dict[str, Any] | None, url: str) -> list[Conn
             problem=redact_text(str(problem)) if problem else None,
             recent_errors=errors.get(name, []),
         )
+        _target_check(item, served.get(name, {}).get("target_check"))
         if state is not None and not item.served and item.problem is None:
             item.problem = "configured after the host started: restart the host to serve it"
         result.append(item)
     return result
+
+
+def _target_check(item: ConnectorStatus, check: dict[str, Any] | None) -> None:
+    if not check:
+        return
+    item.not_served = list(check.get("not_served") or [])
+    item.unverified = check.get("unverified_reason")
+    for problem in check.get("problems") or []:
+        text = f"{problem['where']}: {problem['problem']}" + (f"; {problem['fix']}" if problem.get("fix") else "")
+        item.target_problems.append(redact_text(text))
 
 
 def host_status(home: Home) -> HostStatus:
