@@ -58,6 +58,8 @@ class TargetCall(BudgetedCall):
             return errors.InvalidValue(exc.detail)
         if isinstance(exc, target.TargetUnavailable):
             return errors.TargetUnavailable(exc.detail, retry_after=exc.retry_after)
+        if isinstance(exc, target.TargetMismatch):  # an object type whose file does not match its target
+            return errors.TargetUnavailable(exc.detail, retry_after=60)
         if isinstance(exc, TimeoutError):
             return errors.TargetUnavailable(f"the target did not answer within {self.seconds:g} s", retry_after=30)
         return None
