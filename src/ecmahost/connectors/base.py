@@ -20,6 +20,9 @@ The contract, checked for every connector type by `tests/contract` (`ConnectorCo
 - Returned records are fresh objects the caller may mutate.
 - `verify` compares the connector file with the target (tables, columns, keys, object classes, files) and returns
   every `TargetProblem`; the host serves no object type with a problem (its URL answers 503 naming it).
+- `clear_rules(object_type)` names the selected attributes a replace must leave alone when it omits them (the
+  target generates them or holds a default) and those it cannot clear (NOT NULL without default, LDAP MUST);
+  worked out once per object type, never per request.
 """
 
 from __future__ import annotations
@@ -51,6 +54,22 @@ class DiscoveredAttribute:
     """`table.column` a single-column foreign key of it points at (SQL), e.g. `Teams.TeamId`"""
     max_length: int | None = None
     """the most characters a string column holds (`VARCHAR(36)`: 36); None when unbounded or unknown"""
+
+
+@dataclass(frozen=True, slots=True)
+class ClearRules:
+    """Which selected attributes of an object type a full replace (SCIM PUT) may not clear when the body omits
+    them. Everything else the mapping makes writable can be cleared (set to None)."""
+
+    keep: frozenset[str] = frozenset()
+    """left alone when absent: the target fills them by itself (identity, computed, operational attributes) or
+    holds a default for them (a NOT NULL column with a server default, an LDAP `create_defaults` template)"""
+    required: frozenset[str] = frozenset()
+    """cannot be cleared and have no default (NOT NULL without default, an LDAP MUST attribute): absent means the
+    request is incomplete"""
+
+
+NO_CLEAR_RULES = ClearRules()
 
 
 @dataclass(slots=True)
@@ -123,6 +142,12 @@ class Connector(ABC):
     def has_members(self, object_type: str) -> bool:
         """Whether this object type stores group membership (`MEMBERS`)."""
         return False
+
+    async def clear_rules(self, object_type: str) -> ClearRules:
+        """Which selected attributes a PUT that omits them must leave alone or cannot clear (see `ClearRules`).
+        Connectors whose target has no such constraints keep this default (nothing); one that learns them from
+        the target works them out on the first call and keeps them."""
+        return NO_CLEAR_RULES
 
     @abstractmethod
     async def search(self, object_type: str, query: SearchQuery) -> SearchResult: ...

@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ecmahost.config.model import ConnectorConfig
-from ecmahost.connectors.base import Connector, DiscoveredSchema
+from ecmahost.connectors.base import ClearRules, Connector, DiscoveredSchema
 from ecmahost.connectors.errors import ConfigurationError
-from ecmahost.connectors.ldap import members, reads, references, writes
+from ecmahost.connectors.ldap import clearing, members, reads, references, writes
 from ecmahost.connectors.ldap.directory import Directory, find
 from ecmahost.connectors.ldap.discovery import discover
 from ecmahost.connectors.ldap.models import LdapConnection, LdapObjectType
@@ -39,6 +39,7 @@ class LdapConnector(Connector):
             settings=self.connection,
         )
         self.pool = LdapPool(self.connection, home=home, label=config.name)
+        self._clear_rules: dict[str, ClearRules] = {}
 
     async def open(self) -> None:
         """Nothing to do: connections are made on first use, so the host starts while the directory is down."""
@@ -61,6 +62,15 @@ class LdapConnector(Connector):
 
     async def discover(self) -> DiscoveredSchema:
         return await self.pool.run(discover, "discover")
+
+    async def clear_rules(self, object_type: str) -> ClearRules:
+        """From the directory's schema, read on the first call (`clearing`)."""
+        rules = self._clear_rules.get(object_type)
+        if rules is None:
+            spec = self.directory.spec(object_type)
+            rules = await self.pool.run(lambda s: clearing.clear_rules(s, spec), f"read the schema of {object_type}")
+            self._clear_rules[object_type] = rules
+        return rules
 
     async def search(self, object_type: str, query: SearchQuery) -> SearchResult:
         spec = self.directory.spec(object_type)

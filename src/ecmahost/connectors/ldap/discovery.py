@@ -49,7 +49,7 @@ def discover(session: Session) -> DiscoveredSchema:
         if name != (object_class.name or [name])[0]:
             continue  # an alias of a class already listed
         kind = str(object_class.kind or "structural").lower()
-        must, may = _attributes_of(schema, object_class)
+        must, may = attributes_of(schema, object_class)
         attributes = [_attribute(schema, a, required=True) for a in must]
         attributes += [_attribute(schema, a, required=False) for a in may if a not in must]
         if kind == "structural":
@@ -58,7 +58,7 @@ def discover(session: Session) -> DiscoveredSchema:
     return DiscoveredSchema(object_classes=classes, detail=_detail(info, session))
 
 
-def _attributes_of(schema: Any, object_class: Any) -> tuple[list[str], list[str]]:
+def attributes_of(schema: Any, object_class: Any) -> tuple[list[str], list[str]]:
     """MUST and MAY attributes of a class and its superiors, in schema order."""
     must: list[str] = []
     may: list[str] = []
