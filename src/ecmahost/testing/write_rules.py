@@ -101,6 +101,46 @@ class WriteRules(ContractBase):
             await c.update(n.user, anchor, Change(set={n.given_name: "Changed", n.login: f"{tag}-a"}))
         assert (await c.get(n.user, anchor))[n.given_name] == "Given"
 
+    # -- what a replace (PUT) may clear -----------------------------------------------------------------------
+    async def test_clear_rules_name_selected_attributes_other_than_the_anchor(self, contract_connector, contract_names):
+        c, n = contract_connector, contract_names
+        for object_type in (n.user, n.group):
+            rules = await c.clear_rules(object_type)
+            spec = c.config.object_types[object_type]  # type: ignore[index]
+            assert rules.keep | rules.required <= set(spec.attributes) - {spec.anchor.attribute}
+            assert not rules.keep & rules.required, "an attribute is either left alone or required, not both"
+            assert await c.clear_rules(object_type) == rules, "worked out once: the same answer every time"
+
+    async def test_what_clear_rules_allow_can_be_cleared_and_what_they_require_cannot(
+        self, contract_connector, contract_names, tag
+    ):
+        c, n = contract_connector, contract_names
+        rules = await c.clear_rules(n.user)
+        anchor = self._anchor(c, n, await self._user(c, n, f"{tag}-a", **{n.email: f"{tag}@example.com"}))
+        for name in (n.given_name, n.family_name, n.email):
+            if name in rules.keep:
+                continue
+            if name in rules.required:
+                with pytest.raises(ConstraintViolation):
+                    await c.update(n.user, anchor, Change(set={name: None}))
+                continue
+            await c.update(n.user, anchor, Change(set={name: None}))
+            assert (await c.get(n.user, anchor)).get(name) in (None, ""), f"{name} could not be cleared"
+
+    async def test_a_replace_of_attributes_and_members_is_all_or_nothing(self, contract_connector, contract_names, tag):
+        c, n = contract_connector, contract_names
+        a, b = [self._anchor(c, n, await self._user(c, n, f"{tag}-{i}")) for i in "ab"]
+        group = await self._group(c, n, f"{tag}-g", [a])
+        await c.update(n.group, group, Change(set={n.group_name: f"{tag}-h"}, clear_members=True, add_members=[b]))
+        assert await self._members(c, n, group) == {b}
+        if n.members_must_exist:
+            unknown = "00000000-0000-0000-0000-000000000000"
+            change = Change(set={n.group_name: f"{tag}-i"}, clear_members=True, add_members=[a, unknown])
+            with pytest.raises(ConstraintViolation):
+                await c.update(n.group, group, change)
+            assert (await c.get(n.group, group))[n.group_name] == f"{tag}-h"
+            assert await self._members(c, n, group) == {b}
+
     async def test_complex_attribute_replace_replaces_all_elements(self, contract_connector, contract_names, tag):
         c, n = contract_connector, contract_names
         if n.complex is None:
