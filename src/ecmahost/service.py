@@ -19,7 +19,7 @@ from ecmahost.connectors.base import Connector
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, Sort
 from ecmahost.deadlines import BudgetedCall
 from ecmahost.scim import discovery
-from ecmahost.scim.filter_map import FilterTranslator
+from ecmahost.scim.filter_map import FilterTranslator, sort_key
 from ecmahost.scim.filter_parser import parse_attr_path
 from ecmahost.scim.listing import ListParams, names, parse_list_params
 from ecmahost.scim.mapping import ObjectMapping
@@ -71,7 +71,13 @@ class ProvisioningService:
         self.connector = connector
         self.limits = config.limits
         self.mappings = {
-            name: ObjectMapping(name, object_type, has_members=connector.has_members(name))
+            name: ObjectMapping(
+                name,
+                object_type,
+                has_members=connector.has_members(name),
+                views=config.views,
+                timestamps=connector.timestamps(name),
+            )
             for name, object_type in config.object_types.items()
         }
         self.translators = {name: FilterTranslator(m, ABSENT_BY_DEFAULT) for name, m in self.mappings.items()}
@@ -123,13 +129,7 @@ class ProvisioningService:
     def _query(self, object_type: str, mapping: ObjectMapping, listing: ListParams) -> SearchQuery:
         sort = None
         if listing.sort_by:
-            path = parse_attr_path(listing.sort_by)
-            item = mapping.field_at(path)
-            if path.attr.lower() == "id" and not path.sub:
-                item = mapping.fields[mapping.anchor]
-            if item is None or item.is_complex:
-                raise errors.InvalidValue(f"sortBy: {listing.sort_by!r} is not a sortable attribute of this connector")
-            sort = Sort(item.name, listing.descending)
+            sort = Sort(sort_key(mapping, parse_attr_path(listing.sort_by), listing.sort_by), listing.descending)
         return SearchQuery(
             filter=self.translators[object_type].translate(listing.filter) if listing.filter else None,
             attributes=self._wanted(mapping, listing.attributes, listing.excluded),
@@ -267,7 +267,9 @@ class ProvisioningService:
             cached = {
                 "schemas": {d["id"].lower(): d for d in schemas},
                 "resource_types": {d["id"].lower(): d for d in types},
-                "spc": discovery.service_provider_config(self.limits, base_url),
+                "spc": discovery.service_provider_config(
+                    self.limits, base_url, change_password=discovery.changes_password(self.mappings.values())
+                ),
             }
             if len(self._documents) < 16:
                 self._documents[base_url] = cached

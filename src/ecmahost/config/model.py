@@ -178,12 +178,27 @@ class LimitsConfig(Strict):
     queue_timeout_seconds: float = Field(default=5.0, ge=0)
 
 
+class SchemaViews(StrEnum):
+    """Which SCIM views of the selected attributes a connector serves (`views:` in the connector file)."""
+
+    BOTH = "both"
+    """core/enterprise paths (where `scim:` maps them) and the ECMA2Host extension: Entra's ECMA template and any
+    SCIM client alike (the default, as every connector file before `views:` was served)"""
+    CORE = "core"
+    """only the core schema and the enterprise extension: what strict RFC 7643 clients and conformance tools
+    expect; attributes without `scim:` are not served"""
+    EXTENSION = "extension"
+    """only the ECMA2Host extension (and `id`, `meta`, group `members`): what Entra's on-premises ECMA template
+    maps to"""
+
+
 class ConnectorConfig(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     type: str
     description: str = ""
     token: TokenConfig | None = None
     connection: Any = None
+    views: SchemaViews = SchemaViews.BOTH
     object_types: dict[Literal["User", "Group"], ObjectTypeConfig]
     limits: LimitsConfig = LimitsConfig()
 

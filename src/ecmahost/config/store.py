@@ -30,7 +30,7 @@ from ecmahost.config.errors import (
     ConnectorExists,
     ConnectorNotFound,
 )
-from ecmahost.config.model import AnchorGeneration, ConnectorConfig, Deprovisioning, ObjectTypeConfig
+from ecmahost.config.model import AnchorGeneration, ConnectorConfig, Deprovisioning, ObjectTypeConfig, SchemaViews
 from ecmahost.config.validation import validate_connector
 from ecmahost.home import CONNECTOR_SUFFIX, Home, check_connector_name, write_private
 
@@ -244,6 +244,8 @@ def to_file_dict(config: ConnectorConfig, seal: Seal) -> dict[str, Any]:
         data["token"] = {"hash": config.token.hash}
     if config.connection is not None:
         data["connection"] = _plain(config.connection, seal)
+    if config.views is not SchemaViews.BOTH:
+        data["views"] = config.views.value
     data["object_types"] = {name: _object_type_dict(ot, seal) for name, ot in config.object_types.items()}
     limits = config.limits.model_dump(mode="json", exclude_defaults=True)
     if limits:

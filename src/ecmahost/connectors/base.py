@@ -143,6 +143,11 @@ class Connector(ABC):
         """Whether this object type stores group membership (`MEMBERS`)."""
         return False
 
+    def timestamps(self, object_type: str) -> frozenset[str]:
+        """The reserved `meta` keys (`query.META_CREATED`, `query.META_MODIFIED`) this object type stores, which
+        `search` must then filter and sort on like any attribute; known from the configuration, without I/O."""
+        return frozenset()
+
     async def clear_rules(self, object_type: str) -> ClearRules:
         """Which selected attributes a PUT that omits them must leave alone or cannot clear (see `ClearRules`).
         Connectors whose target has no such constraints keep this default (nothing); one that learns them from

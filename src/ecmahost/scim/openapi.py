@@ -1,8 +1,9 @@
 """An OpenAPI 3.0 description of one connector's SCIM endpoint, generated from its mapping.
 
 Served at `/ecma2host_<Name>/scim/openapi.json` for tools (API explorers, client generators, and schemathesis,
-which the test suite runs against the host). It describes the shapes the host accepts; the SCIM rules themselves
-(RFC 7643/7644, Entra's quirks) live in the rest of this package.
+which the test suite runs against the host). It describes the shapes the host accepts, in the views the
+connector serves (`views:`: no ECMA2Host extension with `core`, no core attributes with `extension`); the SCIM
+rules themselves (RFC 7643/7644, Entra's quirks) live in the rest of this package.
 """
 
 from __future__ import annotations
@@ -58,12 +59,14 @@ def _place(properties: dict[str, Any], item: Field, core_urn: str) -> None:
 def resource_schema(mapping: ObjectMapping) -> dict[str, Any]:
     properties: dict[str, Any] = {"schemas": {"type": "array", "items": {"type": "string"}, "minItems": 1}}
     extension: dict[str, Any] = {}
-    for item in mapping.fields.values():
+    for item in mapping.served.values():
         if item.config.mutability is Mutability.READ_ONLY:
             continue
         _place(properties, item, mapping.core_urn)
-        extension[item.name] = _field_schema(item)
-    properties[mapping.extension_urn] = {"type": "object", "properties": extension}
+        if item.extension:
+            extension[item.name] = _field_schema(item)
+    if mapping.extension_view:
+        properties[mapping.extension_urn] = {"type": "object", "properties": extension}
     if mapping.has_members:
         member = {"type": "object", "properties": {"value": {"type": "string"}}, "required": ["value"]}
         properties["members"] = {"type": "array", "items": member}

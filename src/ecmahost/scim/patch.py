@@ -192,9 +192,12 @@ class PatchPlanner:
             return self._elements(groups, path, value, op)
         if path.value_filter is None and not attr.sub and norm(attr, mapping.core_urn) in mapping.parents:
             return self._parent(attr, value, op)
+        reason = mapping.unserved(raw or attr.urn)
+        if reason is not None:  # `views: core` and a path under the ECMA2Host extension: refused, even path-less
+            raise InvalidPath(f"path {raw!r}: {reason}")
         if lenient:
             return None
-        names = ", ".join(sorted({i.config.scim or i.name for i in mapping.fields.values()}))
+        names = ", ".join(mapping.labels())
         raise InvalidPath(f"path {raw!r} names nothing this connector stores; it stores: {names}")
 
     def _field(self, item: Field, value: Any, op: PatchOpKind) -> None:

@@ -86,7 +86,7 @@ def test_extract_prefers_the_exact_key_then_the_first_one_equal_ignoring_case() 
 
 def test_extension_and_core_values_must_agree() -> None:
     body = {"schemas": [CORE_USER], "userName": "a", ECMA: {"ContosoLogin": "b"}}
-    with pytest.raises(errors.InvalidValue, match="given twice"):
+    with pytest.raises(errors.InvalidValue, match="give the same value at both paths, or give only one of them"):
         extract(demo_mapping(), body)
 
 

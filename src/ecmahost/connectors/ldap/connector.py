@@ -21,7 +21,7 @@ from ecmahost.connectors.ldap.discovery import discover
 from ecmahost.connectors.ldap.models import LdapConnection, LdapObjectType
 from ecmahost.connectors.ldap.pool import LdapPool
 from ecmahost.connectors.ldap.session import Session
-from ecmahost.connectors.ldap.spec import spec_of
+from ecmahost.connectors.ldap.spec import STAMPS, spec_of
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
 
 
@@ -50,6 +50,9 @@ class LdapConnector(Connector):
     def has_members(self, object_type: str) -> bool:
         spec = self.directory.specs.get(object_type)
         return spec is not None and spec.is_group
+
+    def timestamps(self, object_type: str) -> frozenset[str]:
+        return frozenset(STAMPS) if object_type in self.directory.specs else frozenset()
 
     async def check(self) -> None:
         def work(session: Session) -> None:

@@ -8,7 +8,8 @@ anchors); attribute names come from the connector file and must look like LDAP a
     eq null  (!(a=*))       Const  (objectClass=*) / (!(objectClass=*))
     Any_ on members  (member=<member DN or value>), from anchors the caller resolved beforehand
 
-LDAP's `!` of an absent attribute is true, which is SCIM's `ne` / `not` semantics. Case sensitivity is the
+`META_CREATED` / `META_MODIFIED` are `createTimestamp` / `modifyTimestamp` (generalized time, ordered by the
+server). LDAP's `!` of an absent attribute is true, which is SCIM's `ne` / `not` semantics. Case sensitivity is the
 server's matching rule for the attribute (uid and cn ignore case; `case_exact` is not honoured). It does no I/O
 and knows nothing about SCIM names.
 """
@@ -23,6 +24,7 @@ from ldap3.utils.conv import escape_bytes, escape_filter_chars
 
 from ecmahost.config.model import AttributeType
 from ecmahost.connectors.errors import ConfigurationError
+from ecmahost.connectors.ldap.spec import STAMPS
 from ecmahost.connectors.ldap.values import DN_ATTRIBUTE, anchor_assertion, to_ldap
 from ecmahost.connectors.query import MEMBERS, And, Any_, Compare, Const, Filter, Not, Op, Or, Present, Scalar
 
@@ -129,6 +131,8 @@ def _negate(compiled: str) -> str:
 def _name(attribute: str, scope: FilterScope) -> str:
     if attribute == DN_ATTRIBUTE:
         return scope.dn_attribute
+    if attribute in STAMPS:
+        return STAMPS[attribute]
     if attribute.lower() in scope.hidden:
         raise ConfigurationError(f"cannot filter on {attribute!r}: it is write-only")
     if attribute not in scope.types and attribute != scope.anchor:
@@ -144,7 +148,8 @@ def _assertion(attribute: str, value: Scalar, scope: FilterScope) -> str:
         if anchor is None:
             return ""
         return escape_bytes(anchor) if isinstance(anchor, bytes) else escape_filter_chars(anchor)
-    ldap_value = to_ldap(attribute, scope.types.get(attribute, AttributeType.STRING), value)
+    kind = AttributeType.DATETIME if attribute in STAMPS else scope.types.get(attribute, AttributeType.STRING)
+    ldap_value = to_ldap(attribute, kind, value)
     if isinstance(ldap_value, bytes):
         return escape_bytes(ldap_value)
     return escape_filter_chars(ldap_value)

@@ -22,7 +22,7 @@ from ecmahost.connectors.ldap import members, references
 from ecmahost.connectors.ldap.directory import Directory, anchor_attributes, anchor_of, classes_filter, find, find_many
 from ecmahost.connectors.ldap.filter import MATCH_NONE, compile_filter, member_anchors
 from ecmahost.connectors.ldap.session import Entry, Session
-from ecmahost.connectors.ldap.spec import CREATED, MODIFIED, ObjectSpec
+from ecmahost.connectors.ldap.spec import CREATED, MODIFIED, STAMPS, ObjectSpec
 from ecmahost.connectors.ldap.values import DN_ATTRIBUTE, anchor_from_ldap, from_ldap, parse_generalized_time
 from ecmahost.connectors.query import MEMBERS, META_CREATED, META_MODIFIED, Record, SearchQuery, SearchResult
 
@@ -94,7 +94,8 @@ def search(session: Session, directory: Directory, spec: ObjectSpec, query: Sear
         return SearchResult(total=0, records=[])
     sort = query.sort
     sort_attribute = sort.attribute if sort is not None else None
-    if sort_attribute not in (None, DN_ATTRIBUTE) and spec.canonical(sort_attribute) is None:
+    sort_attribute = STAMPS.get(sort_attribute, sort_attribute) if sort_attribute else None
+    if sort_attribute not in (None, DN_ATTRIBUTE, CREATED, MODIFIED) and spec.canonical(sort_attribute) is None:
         raise ConfigurationError(f"cannot sort {spec.object_type} by {sort_attribute!r}: not a configured attribute")
     keys = anchor_attributes(spec) + ([sort_attribute] if sort_attribute and sort_attribute != DN_ATTRIBUTE else [])
     rows = []
@@ -131,7 +132,7 @@ def _sort_key(spec: ObjectSpec, entry: Entry, attribute: str | None) -> tuple[in
     raw = entry.get(attribute)
     if not raw:
         return (1, "")
-    attribute_type = spec.attribute_type(attribute)
+    attribute_type = AttributeType.DATETIME if attribute in (CREATED, MODIFIED) else spec.attribute_type(attribute)
     values = [from_ldap(attribute_type, v) for v in raw]
     if attribute_type is AttributeType.STRING:
         name = spec.canonical(attribute) or attribute

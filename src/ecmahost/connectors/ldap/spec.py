@@ -14,9 +14,12 @@ from ecmahost.config.model import AnchorGeneration, AttributeType, ObjectTypeCon
 from ecmahost.connectors.errors import ConfigurationError
 from ecmahost.connectors.ldap.models import LdapObjectType
 from ecmahost.connectors.ldap.values import DN_ATTRIBUTE
+from ecmahost.connectors.query import META_CREATED, META_MODIFIED
 
 CREATED = "createTimestamp"
 MODIFIED = "modifyTimestamp"
+STAMPS = {META_CREATED: CREATED, META_MODIFIED: MODIFIED}
+"""the reserved `meta` keys -> the operational attributes every directory keeps (RFC 4512 §3.4.13)"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 Every value becomes a bound parameter typed by its column. SCIM semantics are kept with SQL's three-valued
 logic: negations are pushed down to the comparisons (De Morgan), so `ne` and `not (...)` match rows whose column
 is NULL. Complex attributes and `MEMBERS` compile to `EXISTS` over their child table, so one statement answers a
-filter and paging stays exact. Case-insensitive comparisons use `lower()` on PostgreSQL and SQLite and the
-(case-insensitive) default collation on MariaDB/MySQL, where case-exact ones use a binary collation.
+filter and paging stays exact. `META_CREATED` / `META_MODIFIED` name the `timestamps:` columns. Case-insensitive
+comparisons use `lower()` on PostgreSQL and SQLite and the (case-insensitive) default collation on MariaDB/MySQL,
+where case-exact ones use a binary collation.
 
 It does not run statements and does not know SCIM attribute names.
 """
@@ -20,6 +21,8 @@ from sqlalchemy import ColumnElement, and_, false, func, literal, not_, or_, sel
 from ecmahost.connectors.errors import ConfigurationError
 from ecmahost.connectors.query import (
     MEMBERS,
+    META_CREATED,
+    META_MODIFIED,
     And,
     Any_,
     Compare,
@@ -63,6 +66,8 @@ def compile_sort(sort: Sort | None, tables: ObjectTables, dialect: str) -> list[
         return [anchor]
     column = tables.columns.get(sort.attribute)
     if column is None:
+        column = _stamp(sort.attribute, tables)
+    if column is None:
         raise ConfigurationError(f"cannot sort {tables.object_type} by {sort.attribute!r}: not a column")
     key: Any = column
     if is_string(column) and not tables.case_exact.get(sort.attribute, False) and dialect != "mysql":
@@ -94,10 +99,20 @@ def _compile(filter_: Filter, scope: _Scope, negate: bool) -> Expression:
     raise ConfigurationError(f"unsupported filter node {type(filter_).__name__}")
 
 
+def _stamp(attribute: str, tables: ObjectTables) -> Column | None:
+    """The `timestamps:` column a reserved `meta` key names (None when the object type has none)."""
+    if attribute == META_CREATED:
+        return tables.created
+    return tables.modified if attribute == META_MODIFIED else None
+
+
 def _column(attribute: str, scope: _Scope) -> Column:
     column = scope.columns.get(attribute)
     if column is not None:
         return column
+    stamp = _stamp(attribute, scope.parent) if scope.parent is not None else None
+    if stamp is not None:
+        return stamp
     multi = scope.parent is not None and (attribute in scope.parent.children or attribute == MEMBERS)
     if multi:
         raise ConfigurationError(f"{attribute!r} is multi-valued: filter its elements with Any_")
@@ -172,7 +187,7 @@ def _binary_collation(column: Column) -> str:
 
 
 def _present(attribute: str, scope: _Scope, negate: bool) -> Expression:
-    if attribute not in scope.columns and scope.parent is not None:
+    if attribute not in scope.columns and scope.parent is not None and _stamp(attribute, scope.parent) is None:
         return _exists(attribute, scope, lambda _child: true(), negate)
     column = _column(attribute, scope)
     if is_string(column):
