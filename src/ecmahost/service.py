@@ -27,6 +27,7 @@ from ecmahost.scim.openapi import openapi_document
 from ecmahost.scim.patch import NeedCurrent, PatchPlanner, member_ids, parse_operations
 from ecmahost.scim.projection import asks_for
 from ecmahost.scim.resources import check_schemas, ci_get, extract, project, render, require
+from ecmahost.scim.target_errors import scim_error
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +43,21 @@ class TargetCall(BudgetedCall):
     """One connector call under `limits.target_timeout_seconds`, its errors raised as SCIM errors (a class rather
     than an `@asynccontextmanager` generator: every request passes through one)."""
 
-    __slots__ = ("_anchor", "_object_type")
+    __slots__ = ("_anchor", "_mapping", "_object_type")
 
-    def __init__(self, seconds: float, object_type: str, anchor: str | None) -> None:
+    def __init__(
+        self, seconds: float, object_type: str, anchor: str | None, mapping: ObjectMapping | None = None
+    ) -> None:
         super().__init__(seconds)
         self._object_type = object_type
         self._anchor = anchor
+        self._mapping = mapping
 
     def translate(self, exc: BaseException) -> errors.ScimError | None:
         if isinstance(exc, target.ObjectNotFound):
             return errors.NotFound(f"{self._object_type} {self._anchor} not found")
-        if isinstance(exc, target.ObjectExists):
-            return errors.Uniqueness(exc.detail)
-        if isinstance(exc, target.ConstraintViolation):
-            return errors.InvalidValue(exc.detail)
+        if isinstance(exc, target.ObjectExists | target.ConstraintViolation):
+            return scim_error(exc, self._mapping)
         if isinstance(exc, target.TargetUnavailable):
             return errors.TargetUnavailable(exc.detail, retry_after=exc.retry_after)
         if isinstance(exc, target.TargetMismatch):  # an object type whose file does not match its target
@@ -97,7 +99,7 @@ class ProvisioningService:
         """`async with` around one connector call: its time budget, and its errors as SCIM errors."""
         if anchor is not None and (len(anchor) > MAX_ID_LENGTH or "\x00" in anchor):
             raise errors.NotFound(f"{object_type} {anchor[:64]!r} not found")
-        return TargetCall(self.limits.target_timeout_seconds, object_type, anchor)
+        return TargetCall(self.limits.target_timeout_seconds, object_type, anchor, self.mappings.get(object_type))
 
     # -- reads ---------------------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,13 +22,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecmahost.config.model import AnchorGeneration, ConnectorConfig
 from ecmahost.connectors.base import ClearRules, Connector, DiscoveredSchema, TargetProblem
-from ecmahost.connectors.errors import ConfigurationError, ObjectNotFound, TargetMismatch
+from ecmahost.connectors.errors import (
+    ConfigurationError,
+    ConnectorError,
+    ConstraintViolation,
+    MembersNotFound,
+    ObjectNotFound,
+    Problem,
+    TargetMismatch,
+)
 from ecmahost.connectors.query import MEMBERS, META_CREATED, META_MODIFIED, Change, Record, SearchQuery, SearchResult
-from ecmahost.connectors.sql import clearing, reads, writes
+from ecmahost.connectors.sql import clearing, explain, reads, writes
 from ecmahost.connectors.sql.direct import CONNECTION_LOST, DirectPool
 from ecmahost.connectors.sql.discovery import discover_schema
 from ecmahost.connectors.sql.engine import create_direct_pool, create_engine
-from ecmahost.connectors.sql.errors import is_deadlock, translated
+from ecmahost.connectors.sql.errors import ReferenceViolation, constraint_error, is_deadlock, translated
 from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 from ecmahost.connectors.sql.tables import ObjectTables, Reflection, reflect_object_types, target_of
 from ecmahost.connectors.sql.values import anchor_to_db
@@ -144,6 +152,15 @@ class SqlConnector(Connector):
         return record
 
     async def create(self, object_type: str, record: Record) -> Record:
+        try:
+            return await self._create(object_type, record)
+        except ConstraintViolation as exc:
+            better = await self._explain(exc, object_type, record, record.get(MEMBERS))
+            if better is exc:
+                raise
+            raise better from exc
+
+    async def _create(self, object_type: str, record: Record) -> Record:
         async with self._guard(object_type):
             tables = await self._object_tables(object_type)
             if writes.single_statement_insert(tables, record) and self._require_engine().dialect.insert_returning:
@@ -163,6 +180,15 @@ class SqlConnector(Connector):
     async def update(self, object_type: str, anchor: str, change: Change) -> Record | None:
         """Returns the record as stored when one statement could both write and read it (PostgreSQL, a change of
         the row's own columns); None otherwise."""
+        try:
+            return await self._update(object_type, anchor, change)
+        except ConstraintViolation as exc:
+            better = await self._explain(exc, object_type, {**change.set, **change.replace}, change.add_members)
+            if better is exc:
+                raise
+            raise better from exc
+
+    async def _update(self, object_type: str, anchor: str, change: Change) -> Record | None:
         async with self._guard(object_type):
             tables = await self._object_tables(object_type)
             value = _anchor(tables, anchor)
@@ -182,6 +208,30 @@ class SqlConnector(Connector):
             value = _anchor(tables, anchor)
             member_tables = [t.members for t in all_tables.values() if t.members is not None]
             await self._transaction(lambda conn: writes.delete_object(conn, tables, value, member_tables))
+
+    async def _explain(
+        self, exc: ConstraintViolation, object_type: str, values: Record, members: Sequence[str] | None
+    ) -> ConstraintViolation:
+        """A refused write said precisely, once it failed: the member ids that name no row (a foreign key error
+        names none), the attribute whose value is too long (PostgreSQL names only the type). `exc` if unknown."""
+        all_tables = self._tables or {}
+        tables = all_tables.get(object_type)
+        if tables is None:
+            return exc
+        if isinstance(exc, ReferenceViolation) and members and tables.members is not None:
+            column = explain.referenced_column(tables.members)
+            if column is None:
+                return exc
+            try:
+                async with self._guard(object_type):
+                    missing = await self._read(lambda conn: explain.missing_members(conn, column, members))
+            except ConnectorError:  # the database went away meanwhile: the refusal as it was
+                return exc
+            return MembersNotFound(missing, explain.member_type(all_tables.values(), column)) if missing else exc
+        if exc.problem is Problem.TOO_LONG and exc.attribute is None:
+            attribute = explain.too_long(tables, values)
+            return exc if attribute is None else constraint_error(Problem.TOO_LONG, attribute)
+        return exc
 
     def _guard(self, object_type: str | None = None) -> Any:
         def unique_keys() -> dict[str, tuple[str, ...]]:
