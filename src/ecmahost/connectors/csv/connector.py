@@ -27,7 +27,7 @@ from ecmahost.connectors.base import (
 )
 from ecmahost.connectors.csv.models import CsvConnection, CsvObjectType
 from ecmahost.connectors.csv.table import CsvTable, Row, Snapshot
-from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound
+from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, MembersNotFound, ObjectNotFound
 from ecmahost.connectors.kit import apply_change, check_required, check_unique, project, search_records
 from ecmahost.connectors.kit.records import coerce, from_text, to_text
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
@@ -212,7 +212,7 @@ class CsvConnector(Connector):
             known.update(row.get(item.anchor, "") for row in snapshot.rows)
         missing = [member for member in members if member not in known]
         if missing:
-            raise ConstraintViolation(f"{len(missing)} member(s) do not exist, for example {missing[0]}")
+            raise MembersNotFound(missing, " or ".join(self._files))
 
     def _discover(self) -> DiscoveredSchema:
         classes = []

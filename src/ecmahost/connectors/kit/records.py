@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from ecmahost.config.model import AttributeType, ObjectTypeConfig
-from ecmahost.connectors.errors import ConstraintViolation, ObjectExists
+from ecmahost.connectors.errors import ConstraintViolation, ObjectExists, Problem
 from ecmahost.connectors.kit.evaluate import is_present
 from ecmahost.connectors.query import MEMBERS, Change, Record
 
@@ -26,7 +26,9 @@ def check_required(object_type: ObjectTypeConfig, record: Record) -> None:
     """`ConstraintViolation` naming the first required attribute without a value."""
     for name, attribute in object_type.attributes.items():
         if attribute.required and not is_present(record.get(name)):
-            raise ConstraintViolation(f"{name} is required")
+            raise ConstraintViolation(
+                f"{name} is required by the target: send it", attribute=name, problem=Problem.REQUIRED
+            )
 
 
 def check_unique(object_type: ObjectTypeConfig, others: Iterable[Record], record: Record) -> None:
@@ -40,7 +42,7 @@ def check_unique(object_type: ObjectTypeConfig, others: Iterable[Record], record
     for other in others:
         for name, value in wanted.items():
             if _unique_key(object_type, name, other.get(name)) == value:
-                raise ObjectExists(f"another object already has this {name}")
+                raise ObjectExists(f"{name}: the value is already taken", attribute=name, problem=Problem.TAKEN)
 
 
 def _unique_key(object_type: ObjectTypeConfig, name: str, value: Any) -> Any:
@@ -92,7 +94,9 @@ def from_text(text: str, kind: AttributeType, name: str) -> Any:
     try:
         return _PARSERS.get(kind, str)(text)
     except (ValueError, InvalidOperation, orjson.JSONDecodeError):
-        raise ConstraintViolation(f"{name}: {text[:40]!r} is not a valid {kind.value}") from None
+        raise ConstraintViolation(
+            f"{name}: {text[:40]!r} is not a valid {kind.value}", attribute=name, problem=Problem.BAD_VALUE
+        ) from None
 
 
 def coerce(value: Any, kind: AttributeType, name: str) -> Any:
@@ -102,7 +106,7 @@ def coerce(value: Any, kind: AttributeType, name: str) -> Any:
     if isinstance(value, str):
         return from_text(value, kind, name)
     if kind is AttributeType.BOOLEAN and not isinstance(value, bool):
-        raise ConstraintViolation(f"{name}: not a boolean")
+        raise ConstraintViolation(f"{name}: not a boolean", attribute=name, problem=Problem.BAD_VALUE)
     return value
 
 

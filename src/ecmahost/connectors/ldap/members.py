@@ -19,7 +19,7 @@ from ldap3 import MODIFY_ADD, MODIFY_DELETE, MODIFY_REPLACE
 from ldap3.core import exceptions as ldap_exc
 from ldap3.utils.conv import escape_filter_chars
 
-from ecmahost.connectors.errors import ConstraintViolation
+from ecmahost.connectors.errors import ConstraintViolation, MembersNotFound
 from ecmahost.connectors.ldap import dn as dns
 from ecmahost.connectors.ldap.directory import Directory, anchor_attributes, anchor_of, classes_filter, find_many
 from ecmahost.connectors.ldap.errors import (
@@ -57,13 +57,13 @@ def values_for(session: Session, directory: Directory, group: ObjectSpec, anchor
 
 
 def require_values(session: Session, directory: Directory, group: ObjectSpec, anchors: Sequence[str]) -> list[str]:
-    """The member values of `anchors`, all of which must exist (ConstraintViolation names the first unknown)."""
+    """The member values of `anchors`, all of which must exist (`MembersNotFound` names those that do not)."""
     if not anchors:
         return []
     found = values_for(session, directory, group, anchors)
     unknown = [a for a in anchors if a not in found]
     if unknown:
-        raise ConstraintViolation(f"members: {unknown[0]} is not an existing object ({len(unknown)} unknown)")
+        raise MembersNotFound(unknown, " or ".join(spec.object_type for spec in directory.member_types()))
     return list(dict.fromkeys(found[a] for a in anchors))
 
 

@@ -1,12 +1,17 @@
 """Translate database driver errors into the connector's typed errors, at the edge (`raise ... from exc`).
 
     unique violation                              -> ObjectExists (names the column, never the value)
-    NOT NULL, foreign key, check, too long, bad   -> ConstraintViolation (the database's own message, with
-      value                                          quoted values masked)
+    NOT NULL, too long, wrong type or range       -> ConstraintViolation naming the column (`attribute`) and the
+                                                     `Problem`, found in the driver's fields or message
+    foreign key                                   -> ReferenceViolation (the connector then names the missing
+                                                     members, `MembersNotFound`)
+    check, other integrity errors                 -> ConstraintViolation naming the constraint
     refused, timeout, pool exhausted, server gone -> TargetUnavailable
     missing table or column, no privilege         -> ConfigurationError
 
-It never uses `str()` of a SQLAlchemy error: that text carries the statement's parameters, which may be secrets.
+No driver message reaches a constraint error's detail (a SCIM client cannot act on "NOT NULL constraint failed"
+or a SQLSTATE). It never uses `str()` of a SQLAlchemy error: that text carries the statement's parameters,
+which may be secrets.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from ecmahost.connectors.errors import (
     ConnectorError,
     ConstraintViolation,
     ObjectExists,
+    Problem,
     TargetUnavailable,
 )
 from ecmahost.deadlines import BudgetedCall
@@ -31,6 +37,10 @@ DRIVER_MODULES = ("asyncpg", "pymysql", "aiomysql", "sqlite3", "psycopg", "aiosq
 
 class _Kind(Enum):
     UNIQUE = "unique"
+    NOT_NULL = "not null"
+    FOREIGN_KEY = "foreign key"
+    TOO_LONG = "too long"
+    BAD_VALUE = "bad value"
     CONSTRAINT = "constraint"
     UNAVAILABLE = "unavailable"
     CONFIGURATION = "configuration"
@@ -38,15 +48,42 @@ class _Kind(Enum):
 
 _MYSQL = {
     _Kind.UNIQUE: {1022, 1062, 1586},
-    _Kind.CONSTRAINT: {1048, 1364, 1451, 1452, 1216, 1217, 3819, 4025, 1406, 1366, 1292, 1264, 1265, 1411, 1367},
+    _Kind.NOT_NULL: {1048, 1364},
+    _Kind.FOREIGN_KEY: {1451, 1452, 1216, 1217},
+    _Kind.TOO_LONG: {1406},
+    _Kind.BAD_VALUE: {1366, 1292, 1264, 1265, 1411, 1367},
+    _Kind.CONSTRAINT: {3819, 4025},
     _Kind.CONFIGURATION: {1146, 1054, 1049, 1142, 1143, 1044},
     _Kind.UNAVAILABLE: {1045, 1040, 1205, 1213, 1927, 1969, 2002, 2003, 2005, 2006, 2013, 2014, 2055, 3024},
 }
+_PG = {"23505": _Kind.UNIQUE, "23502": _Kind.NOT_NULL, "23503": _Kind.FOREIGN_KEY, "22001": _Kind.TOO_LONG}
 _PG_CONFIGURATION = {"42P01", "42703", "3F000", "42501", "3D000"}
 _PG_UNAVAILABLE_CLASSES = ("08", "53", "57", "40", "28", "58", "XX")
 _MASK_VALUES = re.compile(r"""(value|entry|syntax for type [\w ]+?|for enum [\w.]+)(:?\s*)(['"])(.*?)\3""")
 _SQLITE_UNIQUE_COLUMNS = re.compile(r"UNIQUE constraint failed: (.+)$")
 _NAME_IN_QUOTES = re.compile(r"""(?:constraint|key|index) ['"`]([^'"`]+)['"`]""")
+_COLUMN = (
+    re.compile(r"NOT NULL constraint failed: (?:[^.\s]+\.)*([^.\s]+)$"),  # SQLite
+    re.compile(r"(?:[Cc]olumn|Field) [`'\"]([^`'\"]+)[`'\"]"),  # MariaDB/MySQL, PostgreSQL's NOT NULL message
+    re.compile(r"(?:TEXT|INTEGER|REAL|BLOB|NUMERIC) column (?:[^.\s]+\.)*([^.\s]+)$"),  # SQLite STRICT tables
+)
+_DETAILS = {
+    Problem.REQUIRED: "{} is required by the target: send it or give the column a default",
+    Problem.TOO_LONG: "{}: the value is longer than the target column allows; shorten it",
+    Problem.BAD_VALUE: "{}: the target refuses the value (wrong type or out of range); send a value of its type",
+}
+_UNNAMED = {
+    Problem.REQUIRED: "the target requires a value the request leaves empty: send every required attribute, or give "
+    "the column a default",
+    Problem.TOO_LONG: "a value is longer than its target column allows; shorten it",
+    Problem.BAD_VALUE: "the target refuses a value (wrong type or out of range); send values of the attributes' types",
+}
+_PROBLEMS = {_Kind.NOT_NULL: Problem.REQUIRED, _Kind.TOO_LONG: Problem.TOO_LONG, _Kind.BAD_VALUE: Problem.BAD_VALUE}
+
+
+class ReferenceViolation(ConstraintViolation):
+    """A foreign key refused the write: a reference to a row that does not exist (or a delete of a row still
+    referenced). The connector, which knows what it wrote, names the missing members (`MembersNotFound`)."""
 
 
 class translated(BudgetedCall):  # lower case: used like the function it replaced, `async with translated(...)`
@@ -86,9 +123,20 @@ def translate(exc: BaseException, unique_keys: Mapping[str, tuple[str, ...]]) ->
         return None
     message = _mask(_message(orig))
     if kind is _Kind.UNIQUE:
-        return ObjectExists(_unique_detail(orig, message, unique_keys))
+        columns = _unique_columns(orig, message, unique_keys)
+        attribute = columns[0] if len(columns) == 1 else None
+        return ObjectExists(_unique_detail(columns), attribute=attribute, problem=Problem.TAKEN)
+    if kind is _Kind.FOREIGN_KEY:
+        return ReferenceViolation(
+            "the target refuses a reference to an object that does not exist (or a delete of an object other rows "
+            "still refer to)"
+        )
+    if kind in _PROBLEMS:
+        return constraint_error(_PROBLEMS[kind], _column(orig, message))
     if kind is _Kind.CONSTRAINT:
-        return ConstraintViolation(message)
+        name = _constraint_name(orig, message)
+        named = f" (constraint {name})" if name else ""
+        return ConstraintViolation(f"the target refuses the values{named}; check what the target allows")
     if kind is _Kind.CONFIGURATION:
         return ConfigurationError(f"the database rejected the connector's configuration: {message}")
     return TargetUnavailable(f"the database is unavailable: {message}")
@@ -131,10 +179,12 @@ def _kind(orig: BaseException) -> _Kind | None:
 
 
 def _pg_kind(sqlstate: str) -> _Kind | None:
-    if sqlstate == "23505":
-        return _Kind.UNIQUE
-    if sqlstate.startswith(("23", "22")):
+    if sqlstate in _PG:
+        return _PG[sqlstate]
+    if sqlstate.startswith("23"):
         return _Kind.CONSTRAINT
+    if sqlstate.startswith("22"):
+        return _Kind.BAD_VALUE
     if sqlstate in _PG_CONFIGURATION:
         return _Kind.CONFIGURATION
     if sqlstate.startswith(_PG_UNAVAILABLE_CLASSES):
@@ -145,7 +195,13 @@ def _pg_kind(sqlstate: str) -> _Kind | None:
 def _sqlite_kind(message: str) -> _Kind | None:
     if message.startswith("UNIQUE constraint failed"):
         return _Kind.UNIQUE
-    if "constraint failed" in message or "datatype mismatch" in message:
+    if message.startswith("NOT NULL constraint failed"):
+        return _Kind.NOT_NULL
+    if message.startswith("FOREIGN KEY constraint failed"):
+        return _Kind.FOREIGN_KEY
+    if "datatype mismatch" in message or message.startswith("cannot store"):
+        return _Kind.BAD_VALUE
+    if "constraint failed" in message:
         return _Kind.CONSTRAINT
     if message.startswith(("no such table", "no such column")):
         return _Kind.CONFIGURATION
@@ -181,11 +237,39 @@ def _mask(message: str) -> str:
     return _MASK_VALUES.sub(lambda m: f"{m[1]}{m[2]}{m[3]}***{m[3]}", message)
 
 
-def _unique_detail(orig: BaseException, message: str, unique_keys: Mapping[str, tuple[str, ...]]) -> str:
-    columns = _unique_columns(orig, message, unique_keys)
+def _unique_detail(columns: tuple[str, ...]) -> str:
     if not columns:
         return "a unique value is already taken"
     return f"{', '.join(columns)}: the value is already taken"
+
+
+def constraint_error(problem: Problem, column: str | None) -> ConstraintViolation:
+    """The error for a NOT NULL, length or type refusal, naming `column` when known."""
+    if column is None:
+        return ConstraintViolation(_UNNAMED[problem], problem=problem)
+    return ConstraintViolation(_DETAILS[problem].format(column), attribute=column, problem=problem)
+
+
+def _column(orig: BaseException, message: str) -> str | None:
+    """The column a NOT NULL, length or type error is about: the driver's field (PostgreSQL), else its message."""
+    for source in (orig.__cause__, orig, getattr(orig, "diag", None)):
+        name = getattr(source, "column_name", None)
+        if isinstance(name, str) and name:
+            return name
+    for pattern in _COLUMN:
+        if found := pattern.search(message):
+            return found[1]
+    return None
+
+
+def _constraint_name(orig: BaseException, message: str) -> str | None:
+    for source in (orig.__cause__, orig, getattr(orig, "diag", None)):
+        name = getattr(source, "constraint_name", None)
+        if isinstance(name, str) and name:
+            return name
+    if found := re.search(r"constraint failed: (\S+)$", message) or _NAME_IN_QUOTES.search(message):
+        return found[1]
+    return None
 
 
 def _unique_columns(orig: BaseException, message: str, unique_keys: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:

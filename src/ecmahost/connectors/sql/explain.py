@@ -1,0 +1,76 @@
+"""Explain a write the database refused, where its error does not say enough: which member ids name no row (a
+foreign key error names no value), which value is too long (PostgreSQL names the type, not the column).
+
+Runs only after a write failed, so the writes themselves pay nothing for it: one query per chunk of member ids,
+after the failed transaction was rolled back. It raises nothing of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Column, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ecmahost.connectors.query import MEMBERS, Record
+from ecmahost.connectors.sql.reads import chunks
+from ecmahost.connectors.sql.tables import MembersSpec, ObjectTables
+from ecmahost.connectors.sql.values import anchor_to_db
+
+
+def referenced_column(spec: MembersSpec) -> Column[Any] | None:
+    """The column the member key's foreign key refers to (the member table's anchor), if the database has one."""
+    for key in spec.member_key.foreign_keys:
+        try:
+            return key.column
+        except sa_exc.NoReferenceError:  # a table that was not reflected: the caller says it generally
+            return None
+    return None
+
+
+def member_type(all_tables: Iterable[ObjectTables], column: Column[Any]) -> str:
+    """The object type stored in `column`'s table (`User`), for the error message."""
+    return next((tables.object_type for tables in all_tables if tables.table is column.table), "object")
+
+
+async def missing_members(conn: AsyncConnection, column: Column[Any], members: Sequence[str]) -> list[str]:
+    """The member ids (as sent) that no row of `column`'s table holds."""
+    wanted: dict[Any, str] = {}
+    missing: list[str] = []
+    for member in dict.fromkeys(members):
+        value = anchor_to_db(column, member)
+        if value is None:
+            missing.append(member)
+        else:
+            wanted[value] = member
+    present: set[Any] = set()
+    for chunk in chunks(list(wanted)):
+        present.update((await conn.execute(select(column).where(column.in_(chunk)))).scalars())
+    return missing + [member for value, member in wanted.items() if value not in present]
+
+
+def too_long(tables: ObjectTables, record: Record) -> str | None:
+    """The first attribute of `record` whose string value is longer than its column's declared length."""
+    for attribute, value in record.items():
+        if attribute == MEMBERS:
+            continue
+        if isinstance(value, list):
+            spec = tables.children.get(attribute)
+            columns = spec.columns if spec is not None else {}
+            if any(
+                _over(columns.get(sub), v)
+                for element in value
+                if isinstance(element, dict)
+                for sub, v in element.items()
+            ):
+                return attribute
+        elif _over(tables.columns.get(attribute), value):
+            return attribute
+    return None
+
+
+def _over(column: Column[Any] | None, value: Any) -> bool:
+    length = getattr(column.type, "length", None) if column is not None else None
+    return isinstance(value, str) and isinstance(length, int) and len(value) > length
