@@ -128,5 +128,5 @@ def test_status_and_the_host_log_name_each_problem(host: RunningHost) -> None:
 
 def _status(home: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "ecmahost", "status", "--json", "--home", str(home)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own CLI
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     return json.loads(result.stdout)

@@ -31,6 +31,7 @@ from ecmahost.troubleshoot.connection_check import (
     run_connection_test,
 )
 from ecmahost.troubleshoot.steps import Report, StepStatus
+from ecmahost.troubleshoot.target_check import import_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,12 @@ async def _import(request: Request, upload: Any, replace: bool) -> Response:
             certificate=certificate_summary(request),
         )
     text = (await upload.read()).decode("utf-8", errors="replace")
+    source = upload.filename or "<upload>"
     try:
-        config = ConnectorStore(the_state.home).import_(text, replace=replace, source=upload.filename or "<upload>")
+        refused = await import_refusal(text, the_state.home, name=None, source=source)
+        if refused is not None:
+            raise refused
+        config = ConnectorStore(the_state.home).import_(text, replace=replace, source=source)
     except ConfigError as exc:
         return render(
             request,

@@ -33,7 +33,7 @@ from ecmahost.wizard import discovery
 from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute, draft_from_file
 from ecmahost.wizard.profiles import place_of, profile_for
-from ecmahost.wizard.save import new_token, save_draft
+from ecmahost.wizard.save import checked_save, new_token
 from ecmahost.wizard.steps import Step, issues_for, preview_schemas
 
 
@@ -146,7 +146,7 @@ async def _apply(request: Request, current: DraftState, step: Step, form: FormDa
             object_type.disable = parse_deprovision(str(form.get(f"{type_name}|disable") or "nothing"))
             object_type.delete = parse_deprovision(str(form.get(f"{type_name}|delete") or "delete"))
     elif step is Step.REVIEW and action == "save":
-        return await _save(request, current)
+        return await _save(request, current, skip_target_check=bool(form.get("skip_target_check")))
     return None
 
 
@@ -174,12 +174,15 @@ def _apply_attributes(current: DraftState, form: FormData) -> None:
         object_type.attributes = selected
 
 
-async def _save(request: Request, current: DraftState) -> Response | None:
+async def _save(request: Request, current: DraftState, *, skip_target_check: bool = False) -> Response | None:
+    """Check the draft against its target (unless skipped), then write it and apply it to the running host."""
     the_state = state(request)
     try:
-        config = save_draft(ConnectorStore(the_state.home), current.draft)
+        config, _ = await checked_save(
+            ConnectorStore(the_state.home), current.draft, skip_target_check=skip_target_check
+        )
     except ConfigError as exc:
-        current.notes.append(str(exc))
+        current.notes.append(f"Not saved: {exc}")
         return None
     outcome = "saved"
     if the_state.runtime is not None:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecmahost.cli import connector_new, connector_types, discover
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stderr, stdout, warn
+
+if TYPE_CHECKING:
+    from ecmahost.config.store import ConnectorStore
 
 # The store and the YAML layer are imported inside the commands: every `ecmahost` run, `serve` too, imports all
 # CLI modules first, so a module-level import here delays the host's start.
@@ -117,18 +120,44 @@ def import_connector(
     name: Annotated[
         str | None, typer.Option("--name", help="Import under this name instead of the file's `name`.")
     ] = None,
+    skip_target_check: Annotated[
+        bool,
+        typer.Option(
+            "--skip-target-check",
+            help="Import without checking the file against its target (when it cannot be reached from here); the "
+            "host checks it when it loads the file.",
+        ),
+    ] = False,
     home: HomeOption = None,
 ) -> None:
-    """Import a connector file: it is validated fully first; plain-text secrets in it are encrypted."""
+    """Import a connector file: it is validated fully and checked against its target first; plain-text secrets in
+    it are encrypted."""
     from ecmahost.config.store import ConnectorStore
 
     with reported_errors():
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
         source = "<stdin>" if str(file) == "-" else str(file)
-        config = ConnectorStore(open_home(home)).import_(text, replace=replace, name=name, source=source)
+        store = ConnectorStore(open_home(home))
+        if not skip_target_check:
+            _check_import(store, text, name, source)
+        config = store.import_(text, replace=replace, name=name, source=source)
+    if skip_target_check:
+        warn("imported without checking it against its target: `ecmahost test-connection` checks it later")
     say(f"Imported connector {config.name}: {scim_path(config.name)}")
     if config.token is None:
         say(f"Next: set its token with `ecmahost connector set-token {config.name} --generate`.")
+
+
+def _check_import(store: ConnectorStore, text: str, name: str | None, source: str) -> None:
+    """Refuse a file that does not match its target (or whose target cannot be asked), before anything is
+    written."""
+    import asyncio
+
+    from ecmahost.troubleshoot.target_check import import_refusal
+
+    error = asyncio.run(import_refusal(text, store.home, name=name, source=source))
+    if error is not None:
+        fail(f"nothing was imported: the connector does not work against its target yet:\n{error}")
 
 
 @app.command()

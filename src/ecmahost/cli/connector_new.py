@@ -60,6 +60,14 @@ SingleValueOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE: treat as s
 DisableOption = Annotated[list[str] | None, _opt("TYPE=nothing|delete|set:ATTR=false.", "--disable")]
 DeleteOption = Annotated[list[str] | None, _opt("TYPE=delete|nothing|set:ATTR=true.", "--delete")]
 DryRunOption = Annotated[bool, _opt("Print the connector file instead of saving it.", "--dry-run")]
+SkipTargetCheckOption = Annotated[
+    bool,
+    _opt(
+        "Save without checking the file against the target (when it cannot be reached now); the host checks it "
+        "when it loads the file.",
+        "--skip-target-check",
+    ),
+]
 
 
 def new(
@@ -83,6 +91,7 @@ def new(
     no_token: Annotated[bool, _opt("Do not generate a token now.", "--no-token")] = False,
     no_input: Annotated[bool, _opt("Never prompt: missing answers take the proposal.", "--no-input")] = False,
     dry_run: DryRunOption = False,
+    skip_target_check: SkipTargetCheckOption = False,
     home: HomeOption = None,
 ) -> None:
     """Create a connector: the configuration wizard's questions, asked here or answered by flags."""
@@ -96,7 +105,7 @@ def new(
         _collect_values(answers, multi_valued, single_value)
         draft = ConnectorDraft()
         token = run_questions(draft, answers, where, interactive=not no_input, token=not no_token)
-        _finish(draft, where, token, dry_run)
+        _finish(draft, where, token, dry_run, skip_target_check)
 
 
 def edit(
@@ -119,6 +128,7 @@ def edit(
     generate_token: Annotated[bool, _opt("Replace the token with a new one, shown once.", "--generate-token")] = False,
     no_input: Annotated[bool, _opt("Never prompt: only the given answers change.", "--no-input")] = False,
     dry_run: DryRunOption = False,
+    skip_target_check: SkipTargetCheckOption = False,
     home: HomeOption = None,
 ) -> None:
     """Change a connector with the wizard's questions (current values are the defaults); comments are kept."""
@@ -133,7 +143,7 @@ def edit(
         _collect_object_types(answers, object_type, option, anchor, anchor_generate, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
         token = run_questions(draft, answers, where, interactive=not no_input, token=generate_token)
-        _finish(draft, where, token, dry_run)
+        _finish(draft, where, token, dry_run, skip_target_check)
 
 
 # --- gathering answers --------------------------------------------------------------------------------------
@@ -235,9 +245,12 @@ def _collect_values(answers: Answers, multi_valued: list[str] | None, single_val
             getattr(entry, field).append(attribute)
 
 
-def _finish(draft: ConnectorDraft, home: Home, token: str | None, dry_run: bool) -> None:
+def _finish(draft: ConnectorDraft, home: Home, token: str | None, dry_run: bool, skip_target_check: bool) -> None:
+    import asyncio
+
+    from ecmahost.config.errors import ConfigFileError
     from ecmahost.config.store import ConnectorStore
-    from ecmahost.wizard.save import file_text, save_draft
+    from ecmahost.wizard.save import checked_save, file_text
     from ecmahost.wizard.steps import full_issues
 
     issues = full_issues(draft, home)
@@ -247,7 +260,12 @@ def _finish(draft: ConnectorDraft, home: Home, token: str | None, dry_run: bool)
         sys.stdout.write(file_text(draft))
         return
     store = ConnectorStore(home)
-    save_draft(store, draft)
+    try:
+        asyncio.run(checked_save(store, draft, skip_target_check=skip_target_check))
+    except ConfigFileError as exc:
+        fail(f"nothing was saved: the connector does not work against its target yet:\n{exc}")
+    if skip_target_check:
+        warn("saved without checking it against the target: `ecmahost test-connection` checks it later")
     say(f"Saved {store.file_label(draft.name)}: /ecma2host_{draft.name}/scim")
     if token:
         stdout.print(token, markup=False, highlight=False)

@@ -52,6 +52,21 @@ def _expected_attributes(home: Home, name: str) -> list[str] | None:
     return list(user.attributes) if user else None
 
 
+def _check_file_against_target(report: Report, home: Home, name: str) -> None:
+    """On the host (its home is readable), compare the connector file with its target too."""
+    import asyncio
+
+    from ecmahost.config.errors import ConfigError
+    from ecmahost.config.store import ConnectorStore
+    from ecmahost.troubleshoot.target_check import target_step
+
+    try:
+        config = ConnectorStore(home).load(name)
+    except ConfigError:
+        return  # `ecmahost status` names what is wrong with the file itself
+    report.add(asyncio.run(target_step(config, home)))
+
+
 def print_report(report: Report) -> None:
     say(f"Testing connector {report.connector} at {report.url}")
     for step in report.steps:
@@ -120,6 +135,8 @@ def connection_test_command(
             timeout=timeout,
         )
     report = run_connection_test(test)
+    if readable:
+        _check_file_against_target(report, where, name)
     if as_json:
         stdout.out(json.dumps(report.to_dict(), indent=2), highlight=False)
     else:

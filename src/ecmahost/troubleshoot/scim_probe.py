@@ -50,6 +50,17 @@ def _logs_fix(name: str) -> str:
     return f"on the host: `ecmahost logs --connector {name} --level Error` shows the cause"
 
 
+def _mismatch_fix(response: httpx.Response, name: str) -> str | None:
+    """The fix for a 503 that is not a down target but a connector file that does not match it."""
+    detail = _detail(response)
+    if "does not match the target" in detail or "connector file is invalid" in detail:
+        return (
+            f"correct the connector file (`ecmahost connector edit {name}`); `ecmahost status` on the host lists "
+            "each problem"
+        )
+    return None
+
+
 def check_connector(client: httpx.Client, name: str) -> tuple[Step, httpx.Response | None]:
     try:
         response = client.get("/ServiceProviderConfig")
@@ -64,6 +75,9 @@ def check_connector(client: httpx.Client, name: str) -> tuple[Step, httpx.Respon
         ), response
     if response.status_code in (200, 401):
         return passed(CONNECTOR_STEP, f"the host serves connector {name}"), response
+    fix = _mismatch_fix(response, name)
+    if fix is not None:
+        return failed(CONNECTOR_STEP, f"the host does not serve it: {_detail(response)}", fix), response
     return failed(CONNECTOR_STEP, f"unexpected answer {_answer(response)}", _logs_fix(name)), response
 
 
@@ -87,7 +101,8 @@ def check_dummy_query(client: httpx.Client, name: str, match_attribute: str) -> 
     except httpx.HTTPError as exc:
         return failed(DUMMY_STEP, f"the request failed: {exc}", _logs_fix(name))
     if response.status_code == 503:
-        return failed(DUMMY_STEP, f"the host answered {_answer(response)}", "the target is down: see 'Target answers'")
+        fix = _mismatch_fix(response, name) or "the target is down: see 'Target answers'"
+        return failed(DUMMY_STEP, f"the host answered {_answer(response)}", fix)
     if response.status_code == 400:
         return failed(
             DUMMY_STEP,
@@ -155,8 +170,11 @@ def check_target(client: httpx.Client, name: str) -> Step:
         return failed(
             TARGET_STEP,
             f"the target is not available: {_detail(response)}" + (f" (Retry-After {retry} s)" if retry else ""),
-            f"check that the database or directory runs and that the host can reach it; check the connection of "
-            f"`ecmahost connector show {name}`. " + _logs_fix(name),
+            _mismatch_fix(response, name)
+            or (
+                "check that the database or directory runs and that the host can reach it; check the connection of "
+                f"`ecmahost connector show {name}`. {_logs_fix(name)}"
+            ),
         )
     if response.status_code != 200:
         return failed(TARGET_STEP, f"reading users answered {_answer(response)}", _logs_fix(name))

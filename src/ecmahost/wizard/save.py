@@ -2,7 +2,9 @@
 
 The draft is validated first (an invalid draft writes nothing and raises `ConfigFileError` with every issue);
 an edited connector keeps its file's comments (the store merges into the existing YAML). A generated token is
-hashed here and shown once by the caller; it is never stored.
+hashed here and shown once by the caller; it is never stored. `checked_save` also compares the draft with its
+target first (`troubleshoot.target_check`) and writes nothing when they disagree or the target cannot be asked,
+unless told to skip that check.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ecmahost.config.errors import ConfigFileError
 from ecmahost.config.model import ConnectorConfig
 from ecmahost.config.store import ConnectorStore
 from ecmahost.config.tokens import generate_token, hash_token, validate_token
+from ecmahost.troubleshoot.target_check import TargetCheck, check_raw, refusal
 from ecmahost.wizard.draft import ConnectorDraft
 from ecmahost.wizard.steps import full_issues
 
@@ -40,3 +43,22 @@ def save_draft(store: ConnectorStore, draft: ConnectorDraft) -> ConnectorConfig:
     config = store.save(raw)
     draft.existing = True
     return config
+
+
+async def checked_save(
+    store: ConnectorStore, draft: ConnectorDraft, *, skip_target_check: bool = False
+) -> tuple[ConnectorConfig, TargetCheck | None]:
+    """`save_draft` after the draft passed `check_target`: its problems (or a target that cannot be asked) raise
+    `ConfigFileError` and nothing is written. With `skip_target_check` it saves unchecked (None is returned)."""
+    issues = full_issues(draft, store.home)
+    file = f"connectors/{draft.name or '<new>'}.yaml"
+    if issues:
+        raise ConfigFileError(file, issues)
+    check = None
+    if not skip_target_check:
+        raw = yaml_io.merge_into(store.read_raw(draft.name), draft.to_file_dict()) if draft.existing else None
+        check = await check_raw(raw if raw is not None else CommentedMap(draft.to_file_dict()), store.home, file=file)
+        error = refusal(check, file)
+        if error is not None:
+            raise error
+    return save_draft(store, draft), check

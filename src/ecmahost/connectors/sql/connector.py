@@ -35,7 +35,7 @@ from ecmahost.connectors.query import MEMBERS, META_CREATED, META_MODIFIED, Chan
 from ecmahost.connectors.sql import clearing, explain, reads, writes
 from ecmahost.connectors.sql.direct import CONNECTION_LOST, DirectPool
 from ecmahost.connectors.sql.discovery import discover_schema
-from ecmahost.connectors.sql.engine import create_direct_pool, create_engine
+from ecmahost.connectors.sql.engine import async_url, create_direct_pool, create_engine
 from ecmahost.connectors.sql.errors import ReferenceViolation, constraint_error, is_deadlock, translated
 from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 from ecmahost.connectors.sql.tables import ObjectTables, Reflection, reflect_object_types, target_of
@@ -119,12 +119,28 @@ class SqlConnector(Connector):
             reflection = reflect_object_types(conn, self.config)
             return reflection, object_type_problems(reflection.metadata, self.config, conn.dialect.name)
 
+        missing = self._missing_sqlite_file()
+        if missing is not None:  # connecting would create an empty database file instead
+            return [missing]
         async with self._guard(), self._require_engine().connect() as conn:
             reflection, problems = await conn.run_sync(reflect_and_check)
         async with self._reflecting:
             if self._tables is None:
                 self._broken, self._tables = reflection.broken, reflection.tables
         return problems
+
+    def _missing_sqlite_file(self) -> TargetProblem | None:
+        url = async_url(self.connection.url, home=self.home)
+        database = url.database or ""
+        if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+            return None
+        if Path(database).exists():
+            return None
+        return TargetProblem(
+            "connection.url",
+            f"the SQLite database file {database} does not exist",
+            "correct the path (relative paths start at the home folder) or create the database first",
+        )
 
     async def discover(self) -> DiscoveredSchema:
         async with self._guard(), self._require_engine().connect() as conn:
