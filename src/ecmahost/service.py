@@ -19,6 +19,7 @@ from ecmahost.connectors.base import Connector
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, Sort
 from ecmahost.deadlines import BudgetedCall
 from ecmahost.scim import discovery
+from ecmahost.scim import replace as replace_rules
 from ecmahost.scim.filter_map import FilterTranslator, sort_key
 from ecmahost.scim.filter_parser import parse_attr_path
 from ecmahost.scim.listing import ListParams, names, parse_list_params
@@ -177,22 +178,27 @@ class ProvisioningService:
     async def replace(
         self, object_type: str, anchor: str, body: Any, base_url: str, if_match: str | None
     ) -> dict[str, Any]:
+        """PUT: replace the object as `scim.replace` rules (absent attributes cleared where the body's views and
+        the target allow, id/anchor/immutable changes refused); the attributes, child rows and members are
+        written in one connector update, so a PUT that fails changes nothing."""
         mapping = self.mapping(object_type)
-        record = extract(mapping, check_schemas(mapping, body))
-        require(mapping, record)
-        current = await self._read(object_type, anchor)
-        self._check_version(mapping, current, if_match, base_url)
-        if mapping.anchor in record and str(record[mapping.anchor]) != anchor:
-            raise errors.Mutability(f"{mapping.anchor} is this object's anchor (its id) and cannot change")
-        change = Change(set={k: v for k, v in record.items() if not isinstance(v, list)})
-        change.replace = {k: v for k, v in record.items() if isinstance(v, list) and mapping.fields[k].is_complex}
-        for name, item in mapping.fields.items():
-            if name not in record and item.writable and name != mapping.anchor:
-                (change.replace if item.is_complex else change.set)[name] = [] if item.is_complex else None
-        if mapping.has_members:
-            change.clear_members, change.add_members = True, self._initial_members(mapping, body)
+        check_schemas(mapping, body)
         async with self.target_errors(object_type, anchor):
-            await self.connector.update(object_type, anchor, change)
+            rules = await self.connector.clear_rules(object_type)
+        replacement = replace_rules.plan(mapping, body, anchor, rules)
+        change = replacement.change
+        if replacement.replaces_members:
+            change.clear_members, change.add_members = True, self._initial_members(mapping, body)
+        if if_match or replacement.immutable:
+            wanted = self._wanted(mapping, (), ()) if if_match else None  # GET's view: its version has members
+            current = await self._read(object_type, anchor, wanted)
+            self._check_version(mapping, current, if_match, base_url)
+            replace_rules.check_immutable(mapping, replacement, current)
+        async with self.target_errors(object_type, anchor):
+            if change:
+                await self.connector.update(object_type, anchor, change)
+            else:
+                await self.connector.get(object_type, anchor, frozenset({mapping.anchor}))
         return await self.get(object_type, anchor, {}, base_url)
 
     async def patch(

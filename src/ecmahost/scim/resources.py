@@ -290,3 +290,15 @@ def require(mapping: ObjectMapping, record: Record) -> None:
     ]
     if missing:
         raise InvalidValue(f"required attribute missing: {', '.join(missing)}")
+
+
+def given_value(mapping: ObjectMapping, body: dict[str, Any], item: Field) -> tuple[bool, Any]:
+    """(found, value) of `item` in `body` at any path a view serves, whatever its mutability (`extract` skips
+    readOnly fields; a PUT still compares the anchor a client sends back with the id it addresses)."""
+    look = _Caseless()
+    found, value = (False, None) if item.core is None else _core_value(body, item, look)
+    if item.extension and mapping.extension_view and (not found or value is None):
+        in_extension, ext_value = look.get(look.get(body, mapping.extension_urn)[1], item.name)
+        if in_extension:
+            return True, ext_value
+    return found, value
