@@ -92,6 +92,12 @@ class MethodNotAllowed(ScimError):
     status = 405
 
 
+class NotSupported(ScimError):
+    """A SCIM operation the host does not implement (RFC 7644 §3.12: 501 Not Implemented)."""
+
+    status = 501
+
+
 class Uniqueness(ScimError):
     status = 409
     scim_type = "uniqueness"

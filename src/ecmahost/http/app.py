@@ -102,6 +102,8 @@ def _object_type(request: Request) -> str:
     resource = request.path_params["resource"]
     object_type = OBJECT_TYPES.get(resource) or CASELESS_OBJECT_TYPES.get(resource.lower())
     if object_type is None:
+        if resource == ".search":  # RFC 7644 §3.4.3 search across resource types: not served, so 501 (§3.12)
+            raise errors.NotSupported("/.search is not supported: search with GET /Users?filter=... or /Groups")
         raise errors.NotFound(f"no SCIM endpoint /{resource[:60]}; this host serves /Users and /Groups")
     return object_type
 

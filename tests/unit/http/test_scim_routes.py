@@ -162,3 +162,20 @@ def test_a_method_an_endpoint_does_not_serve_gets_405_with_allow_and_a_scim_erro
     assert answers[("DELETE", f"{BASE}/Users")][2] == "GET, HEAD, POST"
     assert answers[("POST", f"{BASE}/Users/abc")][2] == "GET, HEAD, PUT, PATCH, DELETE"
     assert answers[("OPTIONS", f"{BASE}/Users")][2] == "GET, HEAD, POST"
+
+
+def test_a_search_across_resource_types_answers_501_not_implemented(app: HostApp) -> None:
+    """RFC 7644 §3.12: 501 for an operation the server does not support (clients then search per resource type)."""
+
+    async def run() -> httpx.Response:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            async with httpx.AsyncClient(transport=transport, base_url="https://testserver", headers=headers) as client:
+                body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+                return await client.post(f"{BASE}/.search", json=body)
+
+    response = asyncio.run(run())
+    assert response.status_code == 501
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+    assert "GET /Users?filter=" in response.json()["detail"]
