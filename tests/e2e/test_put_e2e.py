@@ -229,6 +229,7 @@ def test_put_of_a_group_with_an_unknown_member_is_400_and_changes_nothing(
         "displayName": group["displayName"] + "-renamed",
         "members": [{"value": b}, {"value": UNKNOWN}],
     }
-    assert_error(scim.put(f"/Groups/{group['id']}", json=body), 400, "invalidValue")
+    error = assert_error(scim.put(f"/Groups/{group['id']}", json=body), 400, "invalidValue")
+    assert UNKNOWN in error["detail"], "the member that names no object is named"
     assert t.group_members(group["id"]) == {a}
     assert scim.get(f"/Groups/{group['id']}").json()["displayName"] == group["displayName"]
