@@ -26,7 +26,8 @@ def _named(exc: target.ConnectorError, mapping: ObjectMapping | None) -> str:
     attribute = exc.attribute
     if attribute is None or mapping is None or not exc.detail.startswith(attribute):
         return exc.detail
-    field = _field(mapping, attribute)
+    name, _, sub = attribute.partition(".") if _field(mapping, attribute) is None else (attribute, "", "")
+    field = _field(mapping, name)
     if field is None:
         if exc.problem is target.Problem.REQUIRED:
             return (
@@ -34,12 +35,15 @@ def _named(exc: target.ConnectorError, mapping: ObjectMapping | None) -> str:
                 "connector file (and send it), or give it a default in the target"
             )
         return exc.detail
-    return label(mapping, field) + exc.detail[len(attribute) :]
+    return label(mapping, field, sub) + exc.detail[len(attribute) :]
 
 
-def label(mapping: ObjectMapping, field: Field) -> str:
-    """`userName (target attribute ContosoLogin)`, or the extension path for an attribute without a core one."""
+def label(mapping: ObjectMapping, field: Field, sub: str = "") -> str:
+    """`userName (target attribute ContosoLogin)`, or the extension path for an attribute without a core one;
+    `phoneNumbers.value (target attribute PhoneNumbers.value)` for a sub-attribute of a complex one."""
     path = field.config.scim or f"{mapping.extension_urn}:{field.name}"
+    if sub:
+        return f"{path}.{sub} (target attribute {field.name}.{sub})"
     return f"{path} (target attribute {field.name})"
 
 

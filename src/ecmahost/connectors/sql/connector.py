@@ -36,7 +36,13 @@ from ecmahost.connectors.sql import clearing, explain, reads, writes
 from ecmahost.connectors.sql.direct import CONNECTION_LOST, DirectPool
 from ecmahost.connectors.sql.discovery import discover_schema
 from ecmahost.connectors.sql.engine import async_url, create_direct_pool, create_engine
-from ecmahost.connectors.sql.errors import ReferenceViolation, constraint_error, is_deadlock, translated
+from ecmahost.connectors.sql.errors import (
+    NAMED_PROBLEMS,
+    ReferenceViolation,
+    constraint_error,
+    is_deadlock,
+    translated,
+)
 from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 from ecmahost.connectors.sql.tables import ObjectTables, Reflection, reflect_object_types, target_of
 from ecmahost.connectors.sql.values import anchor_to_db
@@ -247,6 +253,9 @@ class SqlConnector(Connector):
         if exc.problem is Problem.TOO_LONG and exc.attribute is None:
             attribute = explain.too_long(tables, values)
             return exc if attribute is None else constraint_error(Problem.TOO_LONG, attribute)
+        if exc.problem in NAMED_PROBLEMS and exc.attribute is not None:  # the column as the file names it
+            attribute = explain.attribute_of(tables, exc.attribute)
+            return exc if attribute == exc.attribute else constraint_error(exc.problem, attribute)
         return exc
 
     def _guard(self, object_type: str | None = None) -> Any:

@@ -78,6 +78,7 @@ _UNNAMED = {
     Problem.TOO_LONG: "a value is longer than its target column allows; shorten it",
     Problem.BAD_VALUE: "the target refuses a value (wrong type or out of range); send values of the attributes' types",
 }
+NAMED_PROBLEMS = frozenset(_DETAILS)
 _PROBLEMS = {_Kind.NOT_NULL: Problem.REQUIRED, _Kind.TOO_LONG: Problem.TOO_LONG, _Kind.BAD_VALUE: Problem.BAD_VALUE}
 
 

@@ -51,6 +51,20 @@ async def missing_members(conn: AsyncConnection, column: Column[Any], members: S
     return missing + [member for value, member in wanted.items() if value not in present]
 
 
+def attribute_of(tables: ObjectTables, column: str) -> str:
+    """The configured attribute a column the database named belongs to: `Title`, or `PhoneNumbers.value` for a
+    column of a child table; `column` itself when it is neither (a column the connector does not select)."""
+    lowered = column.lower()
+    for attribute, found in tables.columns.items():
+        if found.name.lower() == lowered:
+            return attribute
+    for attribute, spec in tables.children.items():
+        for sub, found in spec.columns.items():
+            if found.name.lower() == lowered:
+                return f"{attribute}.{sub}"
+    return column
+
+
 def too_long(tables: ObjectTables, record: Record) -> str | None:
     """The first attribute of `record` whose string value is longer than its column's declared length."""
     for attribute, value in record.items():
@@ -59,13 +73,10 @@ def too_long(tables: ObjectTables, record: Record) -> str | None:
         if isinstance(value, list):
             spec = tables.children.get(attribute)
             columns = spec.columns if spec is not None else {}
-            if any(
-                _over(columns.get(sub), v)
-                for element in value
-                if isinstance(element, dict)
-                for sub, v in element.items()
-            ):
-                return attribute
+            for element in value:
+                for sub, item in element.items() if isinstance(element, dict) else ():
+                    if _over(columns.get(sub), item):
+                        return f"{attribute}.{sub}"
         elif _over(tables.columns.get(attribute), value):
             return attribute
     return None

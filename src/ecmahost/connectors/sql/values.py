@@ -18,7 +18,7 @@ from sqlalchemy import Column
 from sqlalchemy import types as sqltypes
 
 from ecmahost.config.model import AttributeType
-from ecmahost.connectors.errors import ConstraintViolation
+from ecmahost.connectors.errors import ConstraintViolation, Problem
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -41,7 +41,11 @@ def to_db(column: Column[Any], value: Any) -> Any:
     try:
         return _convert(column, value)
     except (TypeError, ValueError):
-        raise ConstraintViolation(f"{column.name}: the value does not fit a {column.type} column") from None
+        raise ConstraintViolation(
+            f"{column.name}: the value does not fit a {column.type} column",
+            attribute=column.name,
+            problem=Problem.BAD_VALUE,
+        ) from None
 
 
 _PLAIN_STRING = "ecmahost_plain_string"
