@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ecmahost.config.model import ConnectorConfig
-from ecmahost.connectors.base import ClearRules, Connector, DiscoveredSchema
+from ecmahost.connectors.base import ClearRules, Connector, DiscoveredSchema, TargetProblem
 from ecmahost.connectors.errors import ConfigurationError
 from ecmahost.connectors.ldap import clearing, members, reads, references, writes
 from ecmahost.connectors.ldap.directory import Directory, find
@@ -22,6 +22,7 @@ from ecmahost.connectors.ldap.models import LdapConnection, LdapObjectType
 from ecmahost.connectors.ldap.pool import LdapPool
 from ecmahost.connectors.ldap.session import Session
 from ecmahost.connectors.ldap.spec import STAMPS, spec_of
+from ecmahost.connectors.ldap.verify import directory_problems
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
 
 
@@ -62,6 +63,9 @@ class LdapConnector(Connector):
                     raise ConfigurationError(f"the base DN {base} does not exist (or the bind account cannot read it)")
 
         await self.pool.run(work, "check")
+
+    async def verify(self) -> list[TargetProblem]:
+        return await self.pool.run(lambda s: directory_problems(s, self.directory, self.config), "verify")
 
     async def discover(self) -> DiscoveredSchema:
         return await self.pool.run(discover, "discover")
