@@ -214,3 +214,25 @@ def test_an_unknown_anchor_generation_is_refused_with_the_choices(home: Home) ->
     result = new(home, "sqlite:///hr.db", "--object-type", "User=People", "--anchor-generate", "User=random")
     assert result.exit_code == 1
     assert "use uuid, target or none" in result.output
+
+
+def test_the_prompts_ask_who_produces_an_anchor_the_facts_do_not_settle(home: Home) -> None:
+    create(engine_url("sqlite:///c.db", home), cryptic())
+    command = ["connector", "new", "--no-token", "--name", "app", "--type", "sql", "--url", "sqlite:///c.db"]
+    answers = [
+        "",  # description
+        "",  # User: child tables
+        "num_key=externalId",  # also expose: the client's id
+        "",  # anchor: num_key
+        "random",  # its value comes from: refused, asked again
+        "none",
+        "",  # on disable
+    ]
+    result = CliRunner().invoke(
+        app, [*command, "--object-type", "User=t_num", "--home", str(home.root)], input="\n".join(answers) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "num_key (BIGINT) has no default or identity" in result.output
+    assert "answer uuid, target or none" in result.output
+    user = ConnectorStore(home).load("app").object_types["User"]
+    assert (user.anchor.attribute, user.anchor.generate) == ("num_key", AnchorGeneration.NONE)
