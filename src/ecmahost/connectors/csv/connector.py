@@ -24,9 +24,11 @@ from ecmahost.connectors.base import (
     DiscoveredAttribute,
     DiscoveredObjectClass,
     DiscoveredSchema,
+    TargetProblem,
 )
 from ecmahost.connectors.csv.models import CsvConnection, CsvObjectType
 from ecmahost.connectors.csv.table import CsvTable, Row, Snapshot
+from ecmahost.connectors.csv.verify import file_problems
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, MembersNotFound, ObjectNotFound
 from ecmahost.connectors.kit import apply_change, check_required, check_unique, project, search_records
 from ecmahost.connectors.kit.records import coerce, from_text, to_text
@@ -106,6 +108,9 @@ class CsvConnector(Connector):
             raise ConfigurationError(f"the folder {self.folder} does not exist; create it or fix `connection.folder`")
         for item in self._files.values():
             await _threaded(item.table.read)
+
+    async def verify(self) -> list[TargetProblem]:
+        return await _threaded(file_problems, self.folder, self.connection, self.config)
 
     async def discover(self) -> DiscoveredSchema:
         return await _threaded(self._discover)
