@@ -207,7 +207,8 @@ class ProvisioningService:
         """Apply a PATCH; returns the resource for Users, None (204) for Groups as Entra expects."""
         mapping = self.mapping(object_type)
         operations = parse_operations(body)
-        current = await self._read(object_type, anchor) if if_match else None
+        # With If-Match, read what GET shows (a group's members too): the version compared is the ETag GET gave.
+        current = await self._read(object_type, anchor, self._wanted(mapping, (), ())) if if_match else None
         self._check_version(mapping, current, if_match, base_url)
         try:
             plan = PatchPlanner(mapping, anchor, current).run(operations)
@@ -235,7 +236,8 @@ class ProvisioningService:
     async def delete(self, object_type: str, anchor: str, if_match: str | None, base_url: str) -> None:
         mapping = self.mapping(object_type)
         if if_match:
-            self._check_version(mapping, await self._read(object_type, anchor), if_match, base_url)
+            current = await self._read(object_type, anchor, self._wanted(mapping, (), ()))
+            self._check_version(mapping, current, if_match, base_url)
         action = mapping.delete_action()
         if action.kind is DeprovisionKind.DELETE:
             await self._delete_object(object_type, anchor)
