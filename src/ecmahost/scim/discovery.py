@@ -15,7 +15,8 @@ from typing import Any
 
 from ecmahost.config.model import AttributeType, LimitsConfig, Returned
 from ecmahost.scim import urns
-from ecmahost.scim.mapping import DN, Field, ObjectMapping
+from ecmahost.scim.filter_ast import AttrPath
+from ecmahost.scim.mapping import DN, Field, ObjectMapping, norm
 
 CORE_DESCRIPTIONS = {urns.CORE_USER: "User Account", urns.CORE_GROUP: "Group"}
 
@@ -48,9 +49,29 @@ def _attribute(
 def _element_subs(item: Field) -> list[dict[str, Any]]:
     subs = []
     for sub in item.config.sub_attributes:
-        kind = AttributeType.BOOLEAN if sub.lower() == "primary" else AttributeType.STRING
-        subs.append({**_attribute(sub, None), "type": kind.value})
+        doc = _attribute(sub, None)
+        if sub.lower() == "primary":
+            doc["type"] = AttributeType.BOOLEAN.value
+            doc.pop("caseExact")
+        subs.append(doc)
     return subs
+
+
+def _element_sub_attributes(doc: dict[str, Any], mapping: ObjectMapping, item: Field) -> None:
+    """The sub-attributes of a value-filtered mapping such as `emails[type eq "work"].value`: the mapped one, and
+    each selector (`type`) with the values the connector stores as `canonicalValues` (RFC 7643 §7), since an element
+    of another type has nowhere to go (strict clients pick their test values from them)."""
+    assert item.core is not None
+    subs = {s["name"].lower(): s for s in doc["subAttributes"]}
+    key = norm(AttrPath(item.core.attr.attr, urn=item.core.attr.urn), mapping.core_urn)
+    selectors = [group.selector for group in mapping.elements.get(key, [])]
+    for name in dict.fromkeys([*(k for selector in selectors for k in selector), (item.core.sub or "value").lower()]):
+        if name not in subs:
+            subs[name] = _attribute(name, item if name == (item.core.sub or "value").lower() else None)
+            doc["subAttributes"].append(subs[name])
+        values = [selector[name] for selector in selectors if isinstance(selector.get(name), str)]
+        if values:
+            subs[name]["canonicalValues"] = list(dict.fromkeys(values))
 
 
 def _core_attributes(mapping: ObjectMapping, urn: str | None) -> list[dict[str, Any]]:
@@ -63,11 +84,7 @@ def _core_attributes(mapping: ObjectMapping, urn: str | None) -> list[dict[str, 
         top = core.attr.attr
         if core.value_filter is not None:
             doc = tops.setdefault(top.lower(), _attribute(top, None, multi=True, subs=[]))
-            existing = {s["name"].lower() for s in doc["subAttributes"]}
-            for sub in ("type", core.sub or "value"):
-                if sub.lower() not in existing:
-                    doc["subAttributes"].append(_attribute(sub, item if sub != "type" else None))
-                    existing.add(sub.lower())
+            _element_sub_attributes(doc, mapping, item)
         elif core.attr.sub:
             doc = tops.setdefault(top.lower(), _attribute(top, None, subs=[]))
             doc["subAttributes"].append(_attribute(core.attr.sub, item))
@@ -87,7 +104,7 @@ def _members_attribute() -> dict[str, Any]:
             "referenceTypes": ["User"],
             "mutability": "immutable",
         },
-        {**_attribute("type", None), "mutability": "immutable"},
+        {**_attribute("type", None), "mutability": "immutable", "canonicalValues": ["User"]},
     ]
     return _attribute("members", None, multi=True, subs=subs)
 

@@ -169,3 +169,21 @@ def test_service_provider_config_tells_the_limits_and_password_support() -> None
     assert spc["changePassword"]["supported"] is True, "the LDAP file maps userPassword to password"
     assert discovery.changes_password(mappings(CONNECTORS["sql-demo"](), SchemaViews.BOTH)) is False
     assert discovery.changes_password(mappings(CONNECTORS["ldap"](), SchemaViews.EXTENSION)) is False
+
+
+def _attribute(document: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(a for a in document["attributes"] if a["name"] == name)
+
+
+def test_selectors_of_value_filtered_mappings_and_member_types_are_canonical_values() -> None:
+    """Strict clients fill sub-attributes from `canonicalValues`: an email of a type the connector does not store
+    has nowhere to go, and a member is always a User."""
+    user, group = mappings(demo_connector(), SchemaViews.CORE)
+    emails = _attribute(discovery.schema_documents(user, BASE)[0], "emails")
+    assert {s["name"]: s.get("canonicalValues") for s in emails["subAttributes"]} == {"type": ["work"], "value": None}
+    phones = _attribute(discovery.schema_documents(user, BASE)[0], "phoneNumbers")
+    primary = next(s for s in phones["subAttributes"] if s["name"] == "primary")
+    assert primary["type"] == "boolean"
+    assert "caseExact" not in primary
+    members = _attribute(discovery.schema_documents(group, BASE)[0], "members")
+    assert next(s for s in members["subAttributes"] if s["name"] == "type")["canonicalValues"] == ["User"]
