@@ -18,6 +18,7 @@ from ecmahost.connectors.base import (
     DiscoveredAttribute,
     DiscoveredObjectClass,
     DiscoveredSchema,
+    TargetProblem,
 )
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound, TargetUnavailable
 from ecmahost.connectors.kit import check_required, project, search_records
@@ -26,6 +27,7 @@ from ecmahost.connectors.query import MEMBERS, Change, Compare, Op, Record, Sear
 from ecmahost.connectors.script import protocol
 from ecmahost.connectors.script.models import Filtering, Mode, Operation, ScriptConnection
 from ecmahost.connectors.script.runner import ProcessSettings, WorkerPool, run_once
+from ecmahost.connectors.script.verify import program_problems
 
 
 class ScriptConnector(Connector):
@@ -62,6 +64,9 @@ class ScriptConnector(Connector):
     async def check(self) -> None:
         if self.connection.argv(Operation.CHECK) is not None:
             await self._call(Operation.CHECK, None, {})
+
+    async def verify(self) -> list[TargetProblem]:
+        return program_problems(self.settings, self.connection)
 
     async def discover(self) -> DiscoveredSchema:
         answer = await self._call(Operation.SCHEMA, None, {})
