@@ -283,6 +283,10 @@ class ObjectMapping:
     def is_extension(self, urn: str | None) -> bool:
         return urn is not None and urn.lower() == self.extension_urn.lower()
 
+    def attributes_of(self, urn: str) -> list[str]:
+        """The top-level attribute names this mapping stores under the extension `urn` (lower case), sorted."""
+        return sorted(self._tops.get(urn.lower(), ()))
+
     def is_known_schema(self, urn: str) -> bool:
         """Whether `urn` is a schema this mapping serves (the core schema always)."""
         lowered = urn.lower()

@@ -168,10 +168,14 @@ class PatchPlanner:
                 self._path(_parse_key(key), item, op, lenient=True, raw=key)
 
     def _schema_object(self, urn: str, value: Any, op: PatchOpKind, *, lenient: bool) -> None:
+        core = urn.lower() == self.mapping.core_urn.lower()
+        if op is PatchOpKind.REMOVE and value is None and not core:  # remove the whole extension (RFC 7644 §3.5.2.2)
+            value = dict.fromkeys(self.mapping.attributes_of(urn))
         if not isinstance(value, dict):
             raise InvalidValue(f"{urn} takes an object value")
-        core = urn.lower() == self.mapping.core_urn.lower()
         for key, item in value.items():
+            if key.lower() == "schemas":  # an extension object as a client serialises it may repeat `schemas`
+                continue
             self._path(_parse_key(key if core else f"{urn}:{key}"), item, op, lenient=lenient, raw=key)
 
     def _path(self, path: f.PatchPath, value: Any, op: PatchOpKind, *, lenient: bool, raw: str | None) -> None:

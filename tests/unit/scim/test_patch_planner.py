@@ -56,6 +56,20 @@ def test_pathless_replace_with_nested_schema_objects() -> None:
     assert change.set == {"Department": "R&D", "LastName": "X"}
 
 
+def test_a_path_naming_the_enterprise_extension_sets_its_attributes_and_skips_its_schemas() -> None:
+    value = {"schemas": [ENTERPRISE], "department": "R&D", "employeeNumber": "7"}
+    for op in ("add", "replace"):
+        change = plan({"op": op, "path": ENTERPRISE, "value": value})
+        assert change.set == {"Department": "R&D", "EmployeeNumber": "7"}
+
+
+def test_removing_the_enterprise_extension_by_its_urn_clears_every_attribute_mapped_under_it() -> None:
+    change = plan({"op": "remove", "path": ENTERPRISE})
+    assert change.set == {
+        name: None for name in ("CostCenter", "Department", "EmployeeNumber", "ManagerGUID", "Organization")
+    }
+
+
 def test_pathless_keys_the_connector_does_not_store_are_ignored() -> None:
     assert plan({"op": "replace", "value": {"displayName": "A", "roles": []}}).set == {"DisplayName": "A"}
 
