@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ecmahost.cli.common import say, stderr
+from ecmahost.cli.common import say, stderr, warn
 from ecmahost.connectors.registry import connector_types
 from ecmahost.home import Home
 from ecmahost.wizard import discovery, propose
@@ -126,7 +126,12 @@ def _object_types(
         result = asyncio.run(discovery.discover(draft, home))  # e.g. a REST collection not read yet
     for type_name, item in wanted.items():
         _ask_object_type_questions(draft, type_name, item, profile, result, interactive)
-        apply_object_type(draft, type_name, item, profile, result.schema)
+        object_type = apply_object_type(draft, type_name, item, profile, result.schema)
+        if profile.type_name == "sql" and type_name == "Group" and not object_type.target.get("members"):
+            warn(
+                f"Group: no table links {item.container} to the users (no foreign keys to both): groups get no "
+                "members; name the link table with --option Group:members_table=TABLE"
+            )
         if interactive:
             _ask_attributes(draft, type_name, item.container, profile, result)
 

@@ -7,8 +7,8 @@ when a row was created and changed (their type).
   holds a UUID (`uuid`); an integer without default, a string too short for a UUID or a key that looks like the
   login (the client's value?) is a question for the admin (`AnchorProposal.problem`), never a silent `none`;
 - members: the table with a foreign key to the group table and one to the user table (the named one when the
-  admin names it), `group_key`/`member_key` being those columns; by names (`*group*`, `*member*|*user*`) only
-  for a named table without foreign keys;
+  admin names it), `group_key`/`member_key` being those columns; by column names (`*group*`, `*member*|*user*`)
+  only in the named table or a `*member*` table that has no foreign key at all;
 - timestamps: a date-time column named like `created_at`/`CreationDate` and one like `updated_at`/`ModifiedOn`.
 
 It reads discovered facts only; it touches no target.
@@ -107,8 +107,8 @@ def propose_link_table(
         keys = _keys_by_references(item, group_table, user_table)
         if keys:
             return {"members_table": item.name, **keys}
-    for item in tables:
-        if named or "member" in item.name.lower():
+    for item in tables:  # a table with foreign keys elsewhere is not this link, whatever its names
+        if named or ("member" in item.name.lower() and not any(a.references for a in item.attributes)):
             keys = _keys_by_names(item)
             if keys or named:
                 return {"members_table": item.name, **(keys or {"group_key": "", "member_key": ""})}

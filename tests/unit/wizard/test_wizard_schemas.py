@@ -236,3 +236,12 @@ def test_the_prompts_ask_who_produces_an_anchor_the_facts_do_not_settle(home: Ho
     assert "answer uuid, target or none" in result.output
     user = ConnectorStore(home).load("app").object_types["User"]
     assert (user.anchor.attribute, user.anchor.generate) == ("num_key", AnchorGeneration.NONE)
+
+
+def test_a_group_table_nothing_links_to_the_users_is_saved_without_members_and_said(home: Home) -> None:
+    create(engine_url("sqlite:///c.db", home), cryptic())
+    create(engine_url("sqlite:///c.db", home), snake())
+    result = new(home, "sqlite:///c.db", "--object-type", "User=t_acct", "--object-type", "Group=app_group")
+    assert result.exit_code == 0, result.output
+    assert "groups get no members; name the link table with --option Group:members_table=TABLE" in result.output
+    assert ConnectorStore(home).load("app").object_types["Group"].target.members is None
