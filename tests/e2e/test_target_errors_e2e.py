@@ -6,7 +6,6 @@ member, and that nothing was written."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -14,28 +13,13 @@ import httpx
 import pytest
 
 from e2e_host import RunningHost
+from support.scim_errors import refused
 
 pytestmark = pytest.mark.e2e
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-DRIVER_TEXT = re.compile(
-    r"constraint failed|IntegrityError|DataError|OperationalError|violates|SQLSTATE|sqlite3|psycopg|asyncpg|pymysql"
-    r"|Cannot add or update|cannot be null|Data too long|value too long for type|character varying|\(\d{4},|"
-    r"\b[0-9A-Z]{2}\d{3}\b|Traceback|objectClassViolation|invalidAttributeSyntax|constraintViolation",
-)
-
-
-def refused(response: httpx.Response, status: int, scim_type: str | None) -> str:
-    """The detail of a SCIM error with this status and scimType, checked for driver text."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
-    assert body.get("scimType") == scim_type
-    detail: str = body["detail"]
-    assert not DRIVER_TEXT.search(detail), f"driver text in the detail: {detail}"
-    return detail
 
 
 def _user(scim: httpx.Client, **extra: Any) -> dict[str, Any]:

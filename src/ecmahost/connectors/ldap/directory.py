@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ldap3.core.exceptions import LDAPInvalidDNSyntaxResult, LDAPNoSuchObjectResult
+from ldap3.core.exceptions import LDAPInvalidDNSyntaxResult, LDAPInvalidValueError, LDAPNoSuchObjectResult
+from ldap3.protocol.convert import validate_attribute_value
 from ldap3.utils.conv import escape_bytes, escape_filter_chars
 
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound
@@ -96,7 +97,7 @@ def find_many(
 ) -> dict[str, Entry]:
     """anchor -> entry for those of `anchors` that exist (in chunks; one base read each for `-dn-` anchors)."""
     wanted = list(dict.fromkeys(anchors))
-    base, scope = spec.target.base_dn, spec.target.scope
+    base = spec.target.base_dn
     found: dict[str, Entry] = {}
     if spec.anchor == DN_ATTRIBUTE:
         for anchor in wanted:
@@ -108,20 +109,41 @@ def find_many(
         return found
     requested = [*attributes, spec.anchor] if spec.anchor not in attributes else list(attributes)
     for start in range(0, len(wanted), ANCHOR_CHUNK):
-        parts = []
-        for anchor in wanted[start : start + ANCHOR_CHUNK]:
-            value = anchor_assertion(spec.anchor, anchor)
-            if value is not None:
-                escaped = escape_bytes(value) if isinstance(value, bytes) else escape_filter_chars(value)
-                parts.append(f"({spec.anchor}={escaped})")
-        if not parts:
-            continue
-        inner = parts[0] if len(parts) == 1 else f"(|{''.join(parts)})"
-        for entry in session.paged(base, classes_filter(spec, inner), scope, requested):
+        chunk = wanted[start : start + ANCHOR_CHUNK]
+        try:
+            entries = _by_anchors(session, spec, chunk, requested)
+        except LDAPInvalidValueError:  # ldap3 checks values against the server's schema: `nope` is no entryUUID
+            entries = _by_anchors(session, spec, [a for a in chunk if _valid_anchor(session, spec, a)], requested)
+        for entry in entries:
             anchor = anchor_of(spec, entry)
             if anchor is not None:
                 found.setdefault(_match(anchor, wanted), entry)
     return found
+
+
+def _by_anchors(session: Session, spec: ObjectSpec, anchors: Sequence[str], requested: list[str]) -> list[Entry]:
+    parts = []
+    for anchor in anchors:
+        value = anchor_assertion(spec.anchor, anchor)
+        if value is not None:
+            escaped = escape_bytes(value) if isinstance(value, bytes) else escape_filter_chars(value)
+            parts.append(f"({spec.anchor}={escaped})")
+    if not parts:
+        return []
+    inner = parts[0] if len(parts) == 1 else f"(|{''.join(parts)})"
+    base, scope = spec.target.base_dn, spec.target.scope
+    return list(session.paged(base, classes_filter(spec, inner), scope, requested))
+
+
+def _valid_anchor(session: Session, spec: ObjectSpec, anchor: str) -> bool:
+    """Whether the server's schema, as ldap3 checks it before sending, accepts `anchor` as a value of the anchor
+    attribute (no round trip); an anchor it refuses names no entry."""
+    value = anchor_assertion(spec.anchor, anchor)
+    try:
+        validate_attribute_value(session.conn.server.schema, spec.anchor, value, session.conn.auto_encode)
+    except LDAPInvalidValueError:
+        return False
+    return True
 
 
 def _match(anchor: str, wanted: list[str]) -> str:
