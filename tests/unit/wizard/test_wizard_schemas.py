@@ -245,3 +245,29 @@ def test_a_group_table_nothing_links_to_the_users_is_saved_without_members_and_s
     assert result.exit_code == 0, result.output
     assert "groups get no members; name the link table with --option Group:members_table=TABLE" in result.output
     assert ConnectorStore(home).load("app").object_types["Group"].target.members is None
+
+
+@pytest.mark.parametrize(
+    ("default", "generate"),
+    [(None, AnchorGeneration.UUID), (sa.text("gen_random_uuid()"), AnchorGeneration.TARGET)],
+    ids=["host-generates", "database-default"],
+)
+def test_a_postgresql_uuid_key_is_generated_by_the_host_or_its_default(
+    home: Home, default: Any, generate: AnchorGeneration
+) -> None:
+    metadata = sa.MetaData()
+    key = sa.Column("acct_key", sa.Uuid(as_uuid=False), primary_key=True, server_default=default)
+    sa.Table("t_acct", metadata, key, sa.Column("lgn", sa.String(40), nullable=False, unique=True))
+    with postgres_database() as url:
+        create(url, metadata)
+        result = new(home, url, "--object-type", "User=t_acct")
+        assert result.exit_code == 0, result.output
+        assert ConnectorStore(home).load("app").object_types["User"].anchor.generate is generate
+
+        async def create_and_find(client: httpx.AsyncClient) -> tuple[int, int]:
+            body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "u1"}
+            created = await client.post("/Users", json=body)
+            found = await client.get("/Users", params={"filter": 'userName eq "u1"'})
+            return created.status_code, found.json()["totalResults"]
+
+        assert serve(home, create_and_find) == (201, 1)
