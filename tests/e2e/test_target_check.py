@@ -130,3 +130,16 @@ def _status(home: Path) -> dict[str, Any]:
     command = [sys.executable, "-m", "ecmahost", "status", "--json", "--home", str(home)]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     return json.loads(result.stdout)
+
+
+def test_fixing_the_file_serves_the_object_type_without_a_restart(host: RunningHost) -> None:
+    store = ConnectorStore(Home(host.home))
+    raw = store.read_raw("nogroup")
+    raw["object_types"]["Group"]["members"]["group_key"] = "GroupGUID"
+    raw["object_types"]["Group"]["members"]["member_key"] = "MemberGUID"
+    store.save(raw)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and get(host, "nogroup", "/Groups").status_code != 200:
+        time.sleep(0.5)  # the host applies a changed file within a few seconds
+    assert get(host, "nogroup", "/Groups").status_code == 200
+    assert get(host, "nogroup", "/Users").status_code == 200
