@@ -64,7 +64,8 @@ _SQLITE_UNIQUE_COLUMNS = re.compile(r"UNIQUE constraint failed: (.+)$")
 _NAME_IN_QUOTES = re.compile(r"""(?:constraint|key|index) ['"`]([^'"`]+)['"`]""")
 _COLUMN = (
     re.compile(r"NOT NULL constraint failed: (?:[^.\s]+\.)*([^.\s]+)$"),  # SQLite
-    re.compile(r"(?:[Cc]olumn|Field) [`'\"]([^`'\"]+)[`'\"]"),  # MariaDB/MySQL, PostgreSQL's NOT NULL message
+    # MariaDB/MySQL (`db`.`table`.`column` or 'column'), PostgreSQL's NOT NULL message
+    re.compile(r"(?:[Cc]olumn|Field) (?:[`'\"][^`'\"]+[`'\"]\.)*[`'\"]([^`'\"]+)[`'\"]"),
     re.compile(r"(?:TEXT|INTEGER|REAL|BLOB|NUMERIC) column (?:[^.\s]+\.)*([^.\s]+)$"),  # SQLite STRICT tables
 )
 _DETAILS = {
