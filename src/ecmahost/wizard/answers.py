@@ -37,7 +37,7 @@ from ecmahost.connectors.base import DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.wizard.child_tables import render_child_tables, select_child_attributes
 from ecmahost.wizard.discovery import combined_class
 from ecmahost.wizard.draft import ConnectorDraft, Deprovision, ObjectTypeDraft, SelectedAttribute
-from ecmahost.wizard.keys import generation_of
+from ecmahost.wizard.keys import generation_of, link_mismatch
 from ecmahost.wizard.profiles import AnswerError, TypeProfile, member_holder, place_of
 from ecmahost.wizard.propose import proposal, propose_answers, select_required
 
@@ -222,4 +222,22 @@ def apply_object_type(
     if answers.delete:
         object_type.delete = parse_deprovision(answers.delete)
     draft.object_types[type_name] = object_type
+    _check_link(draft, schema)
     return object_type
+
+
+def _check_link(draft: ConnectorDraft, schema: DiscoveredSchema | None) -> None:
+    """A SQL group's members table must hold the anchors of groups and users: say so when its foreign keys
+    point at other columns (an issue until the anchor or the table changes)."""
+    group = draft.object_types.get("Group")
+    members = group.target.get("members") if group is not None else None
+    if group is None or schema is None or not isinstance(members, Mapping):
+        return
+    sides = {"group_key": (place_of(group), group.anchor)}
+    if "User" in draft.object_types:
+        sides["member_key"] = (place_of(draft.object_types["User"]), draft.object_types["User"].anchor)
+    problem = link_mismatch(schema.object_classes, members, sides)
+    if problem:
+        group.undecided["members"] = problem
+    else:
+        group.undecided.pop("members", None)

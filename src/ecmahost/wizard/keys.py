@@ -17,8 +17,9 @@ It reads discovered facts only; it touches no target.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ecmahost.config.model import AnchorGeneration, AttributeType
 from ecmahost.connectors.base import DiscoveredAttribute, DiscoveredObjectClass
@@ -113,6 +114,27 @@ def propose_link_table(
             if keys or named:
                 return {"members_table": item.name, **(keys or {"group_key": "", "member_key": ""})}
     return {}
+
+
+def link_mismatch(
+    classes: Sequence[DiscoveredObjectClass], members: Mapping[str, Any], sides: Mapping[str, tuple[str, str]]
+) -> str:
+    """Why a link table's columns cannot hold the anchors (their foreign keys point at other columns), or "".
+    `sides`: `group_key`/`member_key` -> (the table, its anchor)."""
+    link = next((c for c in classes if c.name.lower() == str(members.get("table") or "").lower()), None)
+    if link is None:
+        return ""
+    for key, (table, anchor) in sides.items():
+        column = next((a for a in link.attributes if a.name == members.get(key)), None)
+        if column is None or not column.references:
+            continue
+        referenced, _, target = column.references.rpartition(".")
+        if referenced.lower() == table.lower() and target != anchor:
+            return (
+                f"{link.name}.{column.name} holds {table}.{target}, not its anchor {anchor}: make {target} the "
+                f"anchor of {table}'s object type, or name another members table"
+            )
+    return ""
 
 
 def _referenced_table(attribute: DiscoveredAttribute) -> str:

@@ -149,6 +149,8 @@ def _wizard_issues(draft: ConnectorDraft, home: Home) -> list[Issue]:
 _FIXES = {
     "anchor": "choose the anchor and who produces its value on the Object types page (CLI: --anchor {t}=COLUMN "
     "--anchor-generate {t}=uuid|target|none)",
+    "members": "on the Object types page (CLI: --anchor User=COLUMN, --anchor Group=COLUMN or --option "
+    "Group:members_table=TABLE)",
 }
 MATCHING = {"User": "userName", "Group": "displayName"}
 """what SCIM requires of each object type (RFC 7643) and Entra matches existing objects on"""

@@ -219,3 +219,27 @@ def test_a_members_table_without_its_columns_is_an_issue(tmp_path: object) -> No
     apply_object_type(draft, "Group", ObjectTypeAnswers("g", {"members_table": "pairs"}), SQL, schema)
     paths = [issue.path for issue in issues_for(Step.OBJECT_TYPES, draft, home)]
     assert paths == ["object_types.Group.members.group_key", "object_types.Group.members.member_key"]
+
+
+def test_a_link_table_that_holds_other_columns_than_the_anchors_is_an_issue(tmp_path: object) -> None:
+    home = Home(tmp_path / "home")  # type: ignore[operator]
+    home.ensure()
+    schema = DiscoveredSchema(
+        [
+            table("users", column("id", INTEGER, primary_key=True, generated=True), column("login", unique=True)),
+            table("groups", column("id", INTEGER, primary_key=True, generated=True), column("name")),
+            table(
+                "group_users",
+                column("group_id", INTEGER, references="groups.id"),
+                column("login", references="users.login"),
+            ),
+        ]
+    )
+    draft = ConnectorDraft(name="g", type="sql", connection={"url": "sqlite:///g.db"})
+    apply_object_type(draft, "User", ObjectTypeAnswers("users"), SQL, schema)
+    group = apply_object_type(draft, "Group", ObjectTypeAnswers("groups"), SQL, schema)
+    assert group.target["members"] == {"table": "group_users", "group_key": "group_id", "member_key": "login"}
+    problems = {issue.path: issue.problem for issue in issues_for(Step.OBJECT_TYPES, draft, home)}
+    assert "group_users.login holds users.login, not its anchor id" in problems["object_types.Group.members"]
+    apply_object_type(draft, "User", ObjectTypeAnswers("users", anchor="login", anchor_generate="none"), SQL, schema)
+    assert "object_types.Group.members" not in {issue.path for issue in issues_for(Step.OBJECT_TYPES, draft, home)}
