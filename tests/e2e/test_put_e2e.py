@@ -233,3 +233,15 @@ def test_put_of_a_group_with_an_unknown_member_is_400_and_changes_nothing(
     assert UNKNOWN in error["detail"], "the member that names no object is named"
     assert t.group_members(group["id"]) == {a}
     assert scim.get(f"/Groups/{group['id']}").json()["displayName"] == group["displayName"]
+
+
+def test_put_with_a_new_user_name_changes_the_login_and_keeps_the_id(scim: httpx.Client, target: PutTarget) -> None:
+    t = target
+    user = create_user(scim, t)
+    body = {**complete_core_body(t, user), "userName": user["userName"] + "-renamed"}
+    response = scim.put(f"/Users/{user['id']}", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == user["id"]
+    assert t.user_row(user["id"])[t.columns["login"]] == body["userName"]
+    if t.columns["login"] == "uid":  # LDAP: uid names the entry, which is renamed
+        assert response.json()[ECMA]["-dn-"].startswith(f"uid={body['userName']},")
