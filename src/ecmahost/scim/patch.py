@@ -236,14 +236,14 @@ class PatchPlanner:
         return kept or None
 
     def _list(self, item: Field, value: Any, op: PatchOpKind, label: str) -> list[dict[str, Any]]:
+        if op is PatchOpKind.REMOVE and value is None:  # `remove` of the whole attribute: no value to read
+            return []
         given = self.mapping.convert_elements(item, value if isinstance(value, list) else [value], label) or []
         if op is PatchOpKind.REPLACE:
             return given
         current = self.plan.lists.get(item.name, self._stored(item) or [])
         if op is PatchOpKind.ADD:
             return [*current, *(e for e in given if e not in current)]
-        if value is None:
-            return []
         return [e for e in current if e not in given]
 
     def _members(self, path: f.PatchPath, value: Any, op: PatchOpKind) -> None:

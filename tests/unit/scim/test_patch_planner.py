@@ -156,6 +156,10 @@ def test_list_attributes_need_the_current_value_and_merge_with_it() -> None:
     assert change.replace == {"PhoneNumbers": [{"type": "work", "value": "1"}, {"type": "home", "value": "2"}]}
 
 
+def test_removing_a_whole_list_attribute_clears_it_without_reading_it() -> None:
+    assert plan({"op": "remove", "path": "phoneNumbers"}).replace == {"PhoneNumbers": []}
+
+
 def test_replacing_emails_as_a_list_maps_each_typed_element() -> None:
     change = plan({"op": "replace", "path": "emails", "value": [{"type": "work", "value": "w@x", "primary": True}]})
     assert change.set == {"Email": "w@x"}
