@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, MetaData, String, Table, create_engine, true
+from sqlalchemy import create_engine
 
 from ecmahost.config.model import ConnectorConfig
 from ecmahost.config.validation import validate_connector
@@ -21,35 +21,7 @@ from ecmahost.connectors.sql import SqlConnector
 from ecmahost.connectors.sql.demo_schema import create_demo_tables, demo_connector_config
 from ecmahost.home import Home
 
-
-def hr_metadata() -> MetaData:
-    metadata = MetaData()
-    Table(
-        "HrPeople",
-        metadata,
-        Column("PersonId", String(36), primary_key=True),
-        Column("Login", String(128), nullable=False, unique=True),
-        Column("GivenName", String(64)),
-        Column("Enabled", Boolean, nullable=False, server_default=true()),
-        Column("Badge", String(16), nullable=False),
-        Column("Number", Integer, nullable=False, unique=True),
-        mysql_engine="InnoDB",
-    )
-    Table(
-        "HrTeams",
-        metadata,
-        Column("TeamId", Integer, primary_key=True, autoincrement=True),
-        Column("TeamName", String(128), nullable=False),
-        mysql_engine="InnoDB",
-    )
-    Table(
-        "HrTeamMembers",
-        metadata,
-        Column("TeamRef", Integer, ForeignKey("HrTeams.TeamId"), primary_key=True),
-        Column("PersonRef", String(36), ForeignKey("HrPeople.PersonId"), primary_key=True),
-        mysql_engine="InnoDB",
-    )
-    return metadata
+from support.hr_schema import hr_metadata
 
 
 def _hr_database(url: str) -> str:
