@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ldap3 import SCHEMA
+from ldap3.core import exceptions as ldap_exc
+from ldap3.protocol.rfc4512 import SchemaInfo
 
 from ecmahost.connectors.base import ClearRules
 from ecmahost.connectors.ldap.discovery import attributes_of
@@ -39,12 +40,24 @@ def clear_rules(session: Session, spec: ObjectSpec) -> ClearRules:
     return ClearRules(keep=frozenset(keep), required=frozenset(required))
 
 
-def _schema(session: Session) -> Any:
-    server = session.conn.server
-    if server.schema is None:
-        server.get_info = SCHEMA
-        session.conn.refresh_server_info()
-    return server.schema
+def _schema(session: Session) -> SchemaInfo | None:
+    """The subschema (RFC 4512 §4.2), parsed but not attached to the pooled connection's server: attached, it
+    would make ldap3 validate and format that connection's later writes by it, unlike the other connections'."""
+    try:
+        root = session.read("", ["subschemaSubentry"])
+        where = root.get("subschemaSubentry") if root is not None else []
+        if not where:
+            return None
+        dn = where[0].decode("utf-8")
+        found = session.search(dn, "(objectClass=subschema)", "base", ["objectClasses", "attributeTypes"])
+    except ldap_exc.LDAPOperationResult:
+        return None  # hidden from the bind account: only what the connector file says
+    if not found:
+        return None
+    definitions = {
+        name: [v.decode("utf-8") for v in found[0].get(name)] for name in ("objectClasses", "attributeTypes")
+    }
+    return SchemaInfo(dn, definitions, {})
 
 
 def _aliases(schema: Any, name: str) -> set[str]:
