@@ -95,6 +95,17 @@ class AuthLimitSettings(_Section):
     window_seconds: float = Field(default=60.0, gt=0)
 
 
+class ActivitySettings(_Section):
+    """The activity journal (`observability.activity`): one record per SCIM operation in `<home>/activity/`."""
+
+    enabled: bool = True
+    """record each SCIM operation (identifiers and attribute names, never a value below Verbose, never a secret)"""
+    retention_days: float = Field(default=30.0, gt=0)
+    """records older than this are deleted"""
+    max_megabytes: float = Field(default=200.0, gt=0)
+    """the journal's size cap; past it the oldest records are deleted"""
+
+
 class HostSettings(_Section):
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     bind: str = "0.0.0.0"  # noqa: S104 - the host serves the provisioning agent on another machine
@@ -104,6 +115,7 @@ class HostSettings(_Section):
     log_format: LogFormat = LogFormat.TEXT
     metrics: MetricsSettings = MetricsSettings()
     auth_limit: AuthLimitSettings = AuthLimitSettings()
+    activity: ActivitySettings = ActivitySettings()
 
     def certificate_paths(self, home: Home) -> tuple[Path, Path]:
         """The certificate and key to serve with: the configured ones (relative to the home) or the generated

@@ -37,6 +37,7 @@ from ecmahost.http.limits import ConcurrencyLimiter, FailedAuthLimiter
 from ecmahost.http.responses import ScimResponse, error_response, no_content
 from ecmahost.http.routing import METHODS, PREFIX, ScimRoutes, caseless, refusal
 from ecmahost.http.routing import method_not_allowed as refuse_method
+from ecmahost.observability.activity import open_journal
 from ecmahost.observability.log_setup import request_context
 from ecmahost.observability.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ecmahost.observability.metrics import Metrics
@@ -368,7 +369,8 @@ def create_app(
     `server.serve`) runs from startup to shutdown."""
     settings = settings or HostSettings()
     metrics = Metrics(lambda: runtime.connectors) if settings.metrics.enabled else None
-    observer = RequestObserver(metrics, runtime.recent_errors)
+    journal = open_journal(runtime.home, settings.activity)
+    observer = RequestObserver(metrics, runtime.recent_errors, journal)
 
     guards = RequestGuards(settings)
 
@@ -419,6 +421,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await runtime.start()
+        if journal is not None:
+            journal.start()
         settle_garbage_collector()
         if monitor is not None:
             monitor.start()
@@ -433,6 +437,8 @@ def create_app(
             if monitor is not None:
                 await monitor.stop()
             await runtime.stop()
+            if journal is not None:
+                await asyncio.to_thread(journal.stop)
 
     app = Starlette(
         routes=routes,

@@ -1,5 +1,6 @@
 """What the host records about each SCIM request once it is answered: the request log line, the metrics and, for
-a 5xx answer, the connector's recent errors.
+a 5xx answer, the connector's recent errors; and, when the journal is on, the operation's activity record
+(`observability.activity`, queued here and written by its own thread).
 
 At Information the `ecmahost.http.requests` logger writes one line per request (method, path and query, status,
 duration, request id; the connector is added by the log setup). At Verbose a second line carries the request and
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from ecmahost.observability.activity import ActivityJournal
 from ecmahost.observability.metrics import Metrics
 from ecmahost.observability.recent_errors import RecentErrors
 from ecmahost.observability.redaction import redact_json
@@ -39,9 +41,12 @@ def _body_text(body: Any) -> str:
 class RequestObserver:
     """Records answered requests; one instance per app, shared by every endpoint."""
 
-    def __init__(self, metrics: Metrics | None, recent_errors: RecentErrors) -> None:
+    def __init__(
+        self, metrics: Metrics | None, recent_errors: RecentErrors, journal: ActivityJournal | None = None
+    ) -> None:
         self.metrics = metrics
         self.recent_errors = recent_errors
+        self.journal = journal
 
     def answered(
         self,
@@ -59,6 +64,11 @@ class RequestObserver:
         """`target` is the path with its query string; `connector` None when the name matched no connector."""
         if self.metrics is not None:
             self.metrics.observe(connector, operation, status, seconds)
+        if self.journal is not None and connector is not None:
+            verbose = logger.isEnabledFor(logging.DEBUG)
+            self.journal.record(
+                connector, operation, method, target, status, seconds, request_id, request_body, response_body, verbose
+            )
         if logger.isEnabledFor(logging.INFO):
             milliseconds = seconds * 1000
             http = {"method": method, "target": target, "status": status, "duration_ms": round(milliseconds, 1)}
