@@ -54,6 +54,8 @@ class DiscoveredAttribute:
     """`table.column` a single-column foreign key of it points at (SQL), e.g. `Teams.TeamId`"""
     max_length: int | None = None
     """the most characters a string column holds (`VARCHAR(36)`: 36); None when unbounded or unknown"""
+    read_only: bool = False
+    """the target refuses a written value (a computed column, an identity `GENERATED ALWAYS`)"""
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,9 @@ def propose_object_type(
     writable = [
         a
         for a in attributes
-        if not a.multi_valued and (a.name != anchor.attribute or anchor.generate is AnchorGeneration.NONE)
+        if not a.multi_valued
+        and not a.read_only
+        and (a.name != anchor.attribute or anchor.generate is AnchorGeneration.NONE)
     ]
     mapping = _typed(discovered, propose_mapping(object_type, [a.name for a in writable]), attributes)
     mapping |= _unique_matching_column(object_type, writable, mapping)
@@ -107,8 +109,10 @@ def propose_object_type(
             unique=attribute.unique and attribute.name != anchor.attribute and not attribute.primary_key,
             multi_valued=attribute.multi_valued,
         )
-        if attribute.name != anchor.attribute and attribute.generated and (attribute.primary_key or attribute.unique):
-            selected[attribute.name].extra["mutability"] = "readOnly"  # an identity the target fills
+        if attribute.name != anchor.attribute and (
+            attribute.read_only or (attribute.generated and (attribute.primary_key or attribute.unique))
+        ):
+            selected[attribute.name].extra["mutability"] = "readOnly"  # computed, or an identity the target fills
     if not any(a.primary_key or a.unique or a.required for a in attributes):  # a CSV header, a JSON object
         for selected_attribute in selected.values():
             if selected_attribute.scim == MATCHING[object_type]:  # Entra matches on it: it must be unique

@@ -271,3 +271,30 @@ def test_a_postgresql_uuid_key_is_generated_by_the_host_or_its_default(
             return created.status_code, found.json()["totalResults"]
 
         assert serve(home, create_and_find) == (201, 1)
+
+
+def test_a_computed_column_is_read_only_and_not_mapped(home: Home, database: str) -> None:
+    joined = "concat(first_name, ' ', last_name)" if database.startswith("mysql") else "first_name || ' ' || last_name"
+    metadata = sa.MetaData()
+    sa.Table(
+        "staff",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("login", sa.String(40), nullable=False, unique=True),
+        sa.Column("first_name", sa.String(40)),
+        sa.Column("last_name", sa.String(40)),
+        sa.Column("display_name", sa.String(90), sa.Computed(joined, persisted=True)),
+    )
+    create(engine_url(database, home), metadata)
+    result = new(home, database, "--object-type", "User=staff")
+    assert result.exit_code == 0, result.output
+    display = ConnectorStore(home).load("app").object_types["User"].attributes["display_name"]
+    assert (display.scim, display.mutability.value) == (None, "readOnly")
+
+    async def create_one(client: httpx.AsyncClient) -> int:
+        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada"}
+        body["name"] = {"givenName": "Ada", "familyName": "Lovelace"}  # type: ignore[assignment]
+        return (await client.post("/Users", json=body)).status_code
+
+    assert serve(home, create_one) == 201
+    assert rows(database, home, "SELECT display_name FROM staff") == [("Ada Lovelace",)]

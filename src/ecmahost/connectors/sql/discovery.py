@@ -46,6 +46,7 @@ def _object_class(conn: Connection, inspector: Any, name: str, kind: str) -> Dis
                 detail=_type_text(conn, column["type"]),
                 references=references.get(column["name"]),
                 max_length=_length(column["type"]),
+                read_only=bool(column.get("computed")) or bool((column.get("identity") or {}).get("always")),
             )
         )
     return DiscoveredObjectClass(name=name, kind=kind, attributes=attributes)
