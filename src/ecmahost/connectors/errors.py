@@ -74,9 +74,13 @@ class MembersNotFound(ConstraintViolation):
 
 
 class TargetUnavailable(ConnectorError):
-    def __init__(self, detail: str, retry_after: int = 30) -> None:
+    """`reason` is what the target or its driver said (the host log and `ecmahost status` show it after the
+    detail); it is never sent to the SCIM client."""
+
+    def __init__(self, detail: str, retry_after: int = 30, *, reason: str | None = None) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+        self.reason = reason
 
 
 class ConfigurationError(ConnectorError):

@@ -9,7 +9,7 @@ import pymysql
 import pytest
 from sqlalchemy import exc as sa_exc
 
-from ecmahost.connectors.errors import ConstraintViolation, MembersNotFound, ObjectExists, Problem
+from ecmahost.connectors.errors import ConstraintViolation, MembersNotFound, ObjectExists, Problem, TargetUnavailable
 from ecmahost.connectors.sql.errors import ReferenceViolation, translate
 
 
@@ -120,3 +120,10 @@ def test_missing_members_are_named_a_few_at_a_time() -> None:
     assert "'id-0', 'id-1', 'id-2', 'id-3', 'id-4' and 3 more" in many.detail
     assert many.detail.endswith("add them first or remove them from the request")
     assert many.ids == tuple(f"id-{n}" for n in range(8))
+
+
+def test_an_outage_keeps_the_driver_text_for_the_log_only() -> None:
+    error = translate(wrapped(PgError("28P01", 'password authentication failed for user "scim"')), {})
+    assert isinstance(error, TargetUnavailable)
+    assert "password" not in error.detail
+    assert error.reason == 'password authentication failed for user "scim"'

@@ -97,7 +97,7 @@ def translate(exc: BaseException, operation: str) -> ConnectorError | None:
     if isinstance(exc, ConnectorError):
         return exc
     if is_communication_error(exc):
-        return TargetUnavailable(f"the directory is unreachable ({operation}): {_reason(exc)}")
+        return TargetUnavailable(f"the directory is unreachable ({operation})", reason=_reason(exc))
     if isinstance(exc, ldap_exc.LDAPOperationResult):
         return _from_result(exc, operation)
     if isinstance(exc, ldap_exc.LDAPSSLConfigurationError):
@@ -108,7 +108,7 @@ def translate(exc: BaseException, operation: str) -> ConnectorError | None:
             return ConstraintViolation("a value does not match its attribute's syntax in the directory's schema")
         return _refusal(INVALID_SYNTAX, f"{named[1]}: ")
     if isinstance(exc, ldap_exc.LDAPExceptionError):
-        return TargetUnavailable(f"the directory call failed ({operation}): {_reason(exc)}")
+        return TargetUnavailable(f"the directory call failed ({operation})", reason=_reason(exc))
     return None
 
 
@@ -124,7 +124,7 @@ def _from_result(exc: ldap_exc.LDAPOperationResult, operation: str) -> Connector
     if code in _CONFIGURATION:
         return ConfigurationError(f"{operation}: {_CONFIG_HINTS.get(code, message)} ({message})")
     if code in _UNAVAILABLE:
-        return TargetUnavailable(f"the directory is unavailable ({operation}): {message}")
+        return TargetUnavailable(f"the directory is unavailable ({operation})", reason=message)
     return _refusal(code, (exc.message or "").strip())
 
 

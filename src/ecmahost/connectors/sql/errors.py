@@ -141,7 +141,7 @@ def translate(exc: BaseException, unique_keys: Mapping[str, tuple[str, ...]]) ->
         return ConstraintViolation(f"the target refuses the values{named}; check what the target allows")
     if kind is _Kind.CONFIGURATION:
         return ConfigurationError(f"the database rejected the connector's configuration: {message}")
-    return TargetUnavailable(f"the database is unavailable: {message}")
+    return TargetUnavailable("the database is unavailable; retry later", reason=message)
 
 
 MYSQL_DEADLOCK = 1213
