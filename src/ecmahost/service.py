@@ -269,10 +269,14 @@ class ProvisioningService:
 
     # -- discovery -----------------------------------------------------------------------------------------------
 
-    def discovery(self, base_url: str) -> dict[str, Any]:
+    async def discovery(self, base_url: str) -> dict[str, Any]:
+        """`/Schemas`, `/ResourceTypes` and `/ServiceProviderConfig` for `base_url`, built once and kept."""
         cached = self._documents.get(base_url)
         if cached is None:
-            schemas = [d for m in self.mappings.values() for d in discovery.schema_documents(m, base_url)]
+            required, complete = await self._target_required()
+            schemas = [
+                d for n, m in self.mappings.items() for d in discovery.schema_documents(m, base_url, required[n])
+            ]
             types = [discovery.resource_type_document(m, base_url) for m in self.mappings.values()]
             cached = {
                 "schemas": {d["id"].lower(): d for d in schemas},
@@ -281,6 +285,20 @@ class ProvisioningService:
                     self.limits, base_url, change_password=discovery.changes_password(self.mappings.values())
                 ),
             }
-            if len(self._documents) < 16:
+            if complete and len(self._documents) < 16:
                 self._documents[base_url] = cached
         return cached
+
+    async def _target_required(self) -> tuple[dict[str, frozenset[str]], bool]:
+        """The selected attributes each object type's target requires on create (`ClearRules.required`: NOT NULL
+        without default, LDAP MUST), which `/Schemas` describes as required; and False when a target could not tell
+        (down, or its file does not match it): the documents then say what the file says and are not kept."""
+        found: dict[str, frozenset[str]] = {}
+        complete = True
+        for name in self.mappings:
+            try:
+                async with self.target_errors(name):
+                    found[name] = (await self.connector.clear_rules(name)).required
+            except errors.ScimError:
+                found[name], complete = frozenset(), False
+        return found, complete

@@ -166,11 +166,11 @@ def _pick(documents: dict[str, dict[str, Any]], key: str | None, what: str) -> R
 
 
 async def schemas(request: Request, item: ConnectorRuntime, base: str) -> Response:
-    return _pick(item.service.discovery(base)["schemas"], request.path_params.get("id"), "schema")
+    return _pick((await item.service.discovery(base))["schemas"], request.path_params.get("id"), "schema")
 
 
 async def resource_types(request: Request, item: ConnectorRuntime, base: str) -> Response:
-    return _pick(item.service.discovery(base)["resource_types"], request.path_params.get("id"), "resource type")
+    return _pick((await item.service.discovery(base))["resource_types"], request.path_params.get("id"), "resource type")
 
 
 async def openapi_description(request: Request, item: ConnectorRuntime, base: str) -> Response:
@@ -178,7 +178,7 @@ async def openapi_description(request: Request, item: ConnectorRuntime, base: st
 
 
 async def service_provider_config(request: Request, item: ConnectorRuntime, base: str) -> Response:
-    return ScimResponse(item.service.discovery(base)["spc"])
+    return ScimResponse((await item.service.discovery(base))["spc"])
 
 
 OPERATIONS: dict[Handler, str] = {

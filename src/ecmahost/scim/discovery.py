@@ -22,8 +22,15 @@ CORE_DESCRIPTIONS = {urns.CORE_USER: "User Account", urns.CORE_GROUP: "Group"}
 
 
 def _attribute(
-    name: str, item: Field | None, *, multi: bool = False, subs: list[dict[str, Any]] | None = None
+    name: str,
+    item: Field | None,
+    *,
+    multi: bool = False,
+    subs: list[dict[str, Any]] | None = None,
+    required: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    """The schema attribute `name` for `item`; `required` names fields the target itself requires (`required`
+    there even when the connector file does not say so)."""
     config = item.config if item else None
     type_ = "complex" if subs is not None else (config.type.value if config else "string")
     doc: dict[str, Any] = {
@@ -31,7 +38,7 @@ def _attribute(
         "type": type_,
         "multiValued": multi or bool(config and config.multi_valued),
         "description": (config.description if config and config.description else name),
-        "required": bool(config and config.required),
+        "required": bool(config and (config.required or (item is not None and item.name in required))),
         "caseExact": bool(config and config.case_exact),
         "mutability": config.mutability.value if config else "readWrite",
         "returned": (config.returned.value if config and config.returned is not Returned.DEFAULT else "default"),
@@ -57,7 +64,7 @@ def _element_subs(item: Field) -> list[dict[str, Any]]:
     return subs
 
 
-def _element_sub_attributes(doc: dict[str, Any], mapping: ObjectMapping, item: Field) -> None:
+def _element_sub_attributes(doc: dict[str, Any], mapping: ObjectMapping, item: Field, required: frozenset[str]) -> None:
     """The sub-attributes of a value-filtered mapping such as `emails[type eq "work"].value`: the mapped one, and
     each selector (`type`) with the values the connector stores as `canonicalValues` (RFC 7643 §7), since an element
     of another type has nowhere to go (strict clients pick their test values from them)."""
@@ -67,14 +74,15 @@ def _element_sub_attributes(doc: dict[str, Any], mapping: ObjectMapping, item: F
     selectors = [group.selector for group in mapping.elements.get(key, [])]
     for name in dict.fromkeys([*(k for selector in selectors for k in selector), (item.core.sub or "value").lower()]):
         if name not in subs:
-            subs[name] = _attribute(name, item if name == (item.core.sub or "value").lower() else None)
+            mapped = name == (item.core.sub or "value").lower()
+            subs[name] = _attribute(name, item if mapped else None, required=required)
             doc["subAttributes"].append(subs[name])
         values = [selector[name] for selector in selectors if isinstance(selector.get(name), str)]
         if values:
             subs[name]["canonicalValues"] = list(dict.fromkeys(values))
 
 
-def _core_attributes(mapping: ObjectMapping, urn: str | None) -> list[dict[str, Any]]:
+def _core_attributes(mapping: ObjectMapping, urn: str | None, required: frozenset[str]) -> list[dict[str, Any]]:
     """The attributes of the core (urn None) or enterprise schema that this mapping serves, nested by parent."""
     tops: dict[str, dict[str, Any]] = {}
     for item in mapping.fields.values():
@@ -84,14 +92,16 @@ def _core_attributes(mapping: ObjectMapping, urn: str | None) -> list[dict[str, 
         top = core.attr.attr
         if core.value_filter is not None:
             doc = tops.setdefault(top.lower(), _attribute(top, None, multi=True, subs=[]))
-            _element_sub_attributes(doc, mapping, item)
+            _element_sub_attributes(doc, mapping, item, required)
+            doc["required"] = doc["required"] or any(sub["required"] for sub in doc["subAttributes"])
         elif core.attr.sub:
             doc = tops.setdefault(top.lower(), _attribute(top, None, subs=[]))
-            doc["subAttributes"].append(_attribute(core.attr.sub, item))
+            doc["subAttributes"].append(_attribute(core.attr.sub, item, required=required))
+            doc["required"] = doc["required"] or doc["subAttributes"][-1]["required"]
         elif item.is_complex:
-            tops[top.lower()] = _attribute(top, item, multi=True, subs=_element_subs(item))
+            tops[top.lower()] = _attribute(top, item, multi=True, subs=_element_subs(item), required=required)
         else:
-            tops[top.lower()] = _attribute(top, item)
+            tops[top.lower()] = _attribute(top, item, required=required)
     return list(tops.values())
 
 
@@ -109,19 +119,21 @@ def _members_attribute() -> dict[str, Any]:
     return _attribute("members", None, multi=True, subs=subs)
 
 
-def _described(mapping: ObjectMapping) -> list[tuple[str, str, str, list[dict[str, Any]]]]:
+def _described(
+    mapping: ObjectMapping, required: frozenset[str] = frozenset()
+) -> list[tuple[str, str, str, list[dict[str, Any]]]]:
     """(urn, name, description, attributes) of each schema the mapping serves, the core schema first."""
-    core = _core_attributes(mapping, None)
+    core = _core_attributes(mapping, None, required)
     if mapping.has_members:
         core.append(_members_attribute())
     documents = [(mapping.core_urn, mapping.object_type, CORE_DESCRIPTIONS[mapping.core_urn], core)]
-    enterprise = _core_attributes(mapping, urns.ENTERPRISE_USER) if mapping.object_type == "User" else []
+    enterprise = _core_attributes(mapping, urns.ENTERPRISE_USER, required) if mapping.object_type == "User" else []
     if enterprise:
         documents.append((urns.ENTERPRISE_USER, "EnterpriseUser", "Enterprise User", enterprise))
     if not mapping.extension_view:
         return documents
     extension = [
-        _attribute(i.name, i, multi=i.is_complex, subs=_element_subs(i) if i.is_complex else None)
+        _attribute(i.name, i, multi=i.is_complex, subs=_element_subs(i) if i.is_complex else None, required=required)
         for i in mapping.served.values()
     ]
     if mapping.dn_autogenerated or mapping.dn_attribute:
@@ -137,8 +149,12 @@ def extension_urns(mapping: ObjectMapping) -> list[str]:
     return [urn for urn, *_ in _described(mapping)[1:]]
 
 
-def schema_documents(mapping: ObjectMapping, base_url: str) -> list[dict[str, Any]]:
-    documents = _described(mapping)
+def schema_documents(
+    mapping: ObjectMapping, base_url: str, required: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """`/Schemas` for one object type; `required` names the selected attributes the target requires on create
+    (`ClearRules.required`: NOT NULL without default, LDAP MUST), described `required` as a client must treat them."""
+    documents = _described(mapping, required)
     return [
         {
             "schemas": [urns.SCHEMA],
