@@ -205,6 +205,13 @@ def _cause(exc: BaseException) -> str:
     return type(exc.__cause__ or exc).__name__
 
 
+def _logged_detail(exc: errors.ScimError) -> str:
+    """A 5xx detail for the host log and `ecmahost status`: the client's, and what the target said (its driver's
+    text, which the client never sees)."""
+    reason = getattr(exc.__cause__, "reason", None)
+    return f"{exc.detail} ({reason})" if reason else exc.detail
+
+
 GC_THRESHOLD = 20_000
 """Allocations between young-generation collections (CPython's default is 700)."""
 
@@ -297,8 +304,9 @@ class ScimEndpoint:
                     ) from None
         except errors.ScimError as exc:
             if exc.status >= 500 and item is not None:
+                detail = _logged_detail(exc)
                 self.observer.failed(
-                    connector=name, status=exc.status, kind=_cause(exc), detail=exc.detail, request_id=request_id
+                    connector=name, status=exc.status, kind=_cause(exc), detail=detail, request_id=request_id
                 )
             return error_response(exc, request_id)
         except Exception as exc:
