@@ -80,7 +80,7 @@ def propose_object_type(
     a group's members, not the created/modified columns, which become the SQL `timestamps`); the anchor and where
     its value comes from by the keys (`wizard.keys`), what the facts leave open in `undecided`."""
     hidden = member_holder(target)
-    stamps = timestamp_columns(discovered.attributes) if discovered.kind == "table" else {}
+    stamps = timestamp_columns(discovered.attributes) if discovered.kind == "table" and "table" in target else {}
     if stamps:
         target["timestamps"] = dict(stamps)
     skipped = {hidden, *stamps.values()}
