@@ -39,6 +39,8 @@ MAX_WAITING = 10_000
 """records waiting for the writer; past it, new ones are dropped and counted"""
 MAX_KNOWN = 20_000
 """ids whose identifiers the writer remembers for the PATCH and DELETE records that carry only the id"""
+YIELD_EVERY = 32
+"""records built between two hand-backs of the GIL to the request thread"""
 MAX_DETAIL = 500
 MAX_BODY = 64 * 1024
 OBJECT_TYPES = {"users": "User", "groups": "Group"}
@@ -288,6 +290,8 @@ class ActivityJournal:
                 rows.append(builder.row(answered))
             except Exception:
                 logger.exception("activity record of request %s could not be built", answered.request_id)
+            if len(rows) % YIELD_EVERY == 0:
+                time.sleep(0)  # hand the GIL back to the event loop: a long batch must not delay requests
         if self.dropped:
             logger.warning("activity journal: %d operation(s) not recorded (the writer fell behind)", self.dropped)
             self.dropped = 0
