@@ -27,6 +27,7 @@ CORE_VIEWS = "views" in ConnectorConfig.model_fields
 """whether this tree has the `views:` setting (issue 13 item 4); until it has, a connector serves both views"""
 
 TESTER_PASSES = {Status.SUCCESS, Status.COMPLIANT, Status.ACCEPTABLE}
+_ANSWERED = re.compile(r" answered (5\d\d) ")
 _RESOURCE_ID = re.compile(r"/(Users|Groups)/(?!\{id\})[^/\s]+")
 
 
@@ -40,6 +41,8 @@ class Outcome:
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     """(check name, the tool's message) of every check that did not pass, in the order the tool ran them"""
+    server_errors: list[str] = field(default_factory=list)
+    """the host's log lines of the 5xx answers it gave the tool (501 for what it does not implement excepted)"""
 
     @property
     def failed(self) -> dict[str, str]:
@@ -50,6 +53,14 @@ class Outcome:
         total = self.passed + self.skipped + len(self.failures)
         failed = len(self.failures)
         return f"{self.tool} on {self.target}: {self.passed} passed, {failed} failed, {self.skipped} skipped of {total}"
+
+
+def server_errors(log: Path, since: int) -> list[str]:
+    """The 5xx answers (other than 501 Not Implemented) the host logged in `log` after byte `since`."""
+    with log.open("rb") as lines:
+        lines.seek(since)
+        text = lines.read().decode("utf-8", "replace")
+    return [line for line in text.splitlines() if (found := _ANSWERED.search(line)) and found[1] != "501"]
 
 
 def core_only(raw: dict[str, Any]) -> dict[str, Any]:
