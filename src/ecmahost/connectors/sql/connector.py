@@ -38,7 +38,6 @@ from ecmahost.connectors.sql.discovery import discover_schema
 from ecmahost.connectors.sql.engine import async_url, create_direct_pool, create_engine
 from ecmahost.connectors.sql.errors import (
     NAMED_PROBLEMS,
-    ReferenceViolation,
     constraint_error,
     is_deadlock,
     translated,
@@ -240,10 +239,12 @@ class SqlConnector(Connector):
         tables = all_tables.get(object_type)
         if tables is None:
             return exc
-        if isinstance(exc, ReferenceViolation) and members and tables.members is not None:
-            column = explain.referenced_column(tables.members)
-            if column is None:
-                return exc
+        spec = tables.members
+        if members and spec is not None and explain.about_members(exc, spec):
+            column = explain.referenced_column(spec)
+            if column is None:  # no foreign key: the ids that cannot even be member keys
+                unfit = [member for member in members if anchor_to_db(spec.member_key, member) is None]
+                return MembersNotFound(unfit) if unfit else exc
             try:
                 async with self._guard(object_type):
                     missing = await self._read(lambda conn: explain.missing_members(conn, column, members))

@@ -14,10 +14,17 @@ from sqlalchemy import Column, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ecmahost.connectors.errors import ConstraintViolation
 from ecmahost.connectors.query import MEMBERS, Record
+from ecmahost.connectors.sql.errors import ReferenceViolation
 from ecmahost.connectors.sql.reads import chunks
 from ecmahost.connectors.sql.tables import MembersSpec, ObjectTables
 from ecmahost.connectors.sql.values import anchor_to_db
+
+
+def about_members(exc: ConstraintViolation, spec: MembersSpec) -> bool:
+    """Whether a refusal may be about member ids: a foreign key error, or an id that does not fit the member key."""
+    return isinstance(exc, ReferenceViolation) or (exc.attribute or "").lower() == spec.member_key.name.lower()
 
 
 def referenced_column(spec: MembersSpec) -> Column[Any] | None:
