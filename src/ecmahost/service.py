@@ -26,7 +26,7 @@ from ecmahost.scim.listing import ListParams, names, parse_list_params
 from ecmahost.scim.mapping import ObjectMapping
 from ecmahost.scim.openapi import openapi_document
 from ecmahost.scim.patch import NeedCurrent, PatchPlanner, member_ids, parse_operations
-from ecmahost.scim.projection import asks_for
+from ecmahost.scim.projection import asks_for, returns_of
 from ecmahost.scim.resources import check_schemas, ci_get, extract, project, render, require
 from ecmahost.scim.target_errors import scim_error
 
@@ -124,8 +124,10 @@ class ProvisioningService:
         query = self._query(object_type, mapping, listing)
         async with self.target_errors(object_type):
             result = await self.connector.search(object_type, query)
+        returns = returns_of(mapping)
         resources = [
-            project(render(mapping, r, base_url=base_url), listing.attributes, listing.excluded) for r in result.records
+            project(render(mapping, r, base_url=base_url), listing.attributes, listing.excluded, returns)
+            for r in result.records
         ]
         return discovery.list_response(resources, result.total, listing.start_index)
 
@@ -145,7 +147,13 @@ class ProvisioningService:
         mapping = self.mapping(object_type)
         attributes, excluded = names(params.get("attributes")), names(params.get("excludedAttributes"))
         record = await self._read(object_type, anchor, self._wanted(mapping, attributes, excluded))
-        return project(render(mapping, record, base_url=base_url), attributes, excluded)
+        return project(render(mapping, record, base_url=base_url), attributes, excluded, returns_of(mapping))
+
+    async def _written(self, object_type: str, anchor: str, base_url: str) -> dict[str, Any]:
+        """The whole resource after a write, as GET reads it; the HTTP layer projects it for the response."""
+        mapping = self.mapping(object_type)
+        record = await self._read(object_type, anchor, self._wanted(mapping, (), ()))
+        return render(mapping, record, base_url=base_url)
 
     async def _read(self, object_type: str, anchor: str, attributes: frozenset[str] | None = None) -> Record:
         async with self.target_errors(object_type, anchor):
@@ -199,7 +207,7 @@ class ProvisioningService:
                 await self.connector.update(object_type, anchor, change)
             else:
                 await self.connector.get(object_type, anchor, frozenset({mapping.anchor}))
-        return await self.get(object_type, anchor, {}, base_url)
+        return await self._written(object_type, anchor, base_url)
 
     async def patch(
         self, object_type: str, anchor: str, body: Any, base_url: str, if_match: str | None
@@ -231,7 +239,7 @@ class ProvisioningService:
             return None
         if stored is not None and not mapping.has_members:  # the connector read it back with the write
             return render(mapping, stored, base_url=base_url)
-        return await self.get(object_type, anchor, {}, base_url)
+        return await self._written(object_type, anchor, base_url)
 
     async def delete(self, object_type: str, anchor: str, if_match: str | None, base_url: str) -> None:
         mapping = self.mapping(object_type)

@@ -47,7 +47,7 @@ from ecmahost.reload import ConnectorFileWatcher
 from ecmahost.runtime import ConnectorRuntime, HostRuntime
 from ecmahost.scim.discovery import list_response
 from ecmahost.scim.listing import names
-from ecmahost.scim.projection import project
+from ecmahost.scim.projection import project, returns_of
 from ecmahost.settings import HostSettings
 
 logger = logging.getLogger(__name__)
@@ -109,13 +109,15 @@ def _object_type(request: Request) -> str:
     return object_type
 
 
-def _projected(request: Request, resource: dict[str, Any]) -> dict[str, Any]:
+def _projected(request: Request, item: ConnectorRuntime, resource: dict[str, Any]) -> dict[str, Any]:
     """A written resource as its response shows it: `attributes`/`excludedAttributes` of the request applied
-    (RFC 7644 §3.9); no work when the request has no query string."""
-    if not request.scope["query_string"]:
+    (RFC 7644 §3.9), `returned: request` attributes left out unless asked for; no work without either."""
+    returns = returns_of(item.service.mapping(_object_type(request)))
+    raw = request.scope["query_string"]
+    if not raw and not returns.request:
         return resource
-    query = _query(request)
-    return project(resource, names(query.get("attributes")), names(query.get("excludedAttributes")))
+    query = _query(request) if raw else {}
+    return project(resource, names(query.get("attributes")), names(query.get("excludedAttributes")), returns)
 
 
 async def list_resources(request: Request, item: ConnectorRuntime, base: str) -> Response:
@@ -127,7 +129,7 @@ async def create_resource(request: Request, item: ConnectorRuntime, base: str) -
     body = await _body(request, item.config.limits.max_body_bytes)
     resource = await item.service.create(_object_type(request), body, base)
     headers = {"Location": resource["meta"]["location"], "ETag": resource["meta"]["version"]}
-    return ScimResponse(_projected(request, resource), status_code=201, headers=headers)
+    return ScimResponse(_projected(request, item, resource), status_code=201, headers=headers)
 
 
 async def get_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
@@ -139,7 +141,7 @@ async def replace_resource(request: Request, item: ConnectorRuntime, base: str) 
     body = await _body(request, item.config.limits.max_body_bytes)
     if_match = request.headers.get("if-match")
     resource = await item.service.replace(_object_type(request), request.path_params["id"], body, base, if_match)
-    return ScimResponse(_projected(request, resource), headers={"ETag": resource["meta"]["version"]})
+    return ScimResponse(_projected(request, item, resource), headers={"ETag": resource["meta"]["version"]})
 
 
 async def patch_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
@@ -148,7 +150,7 @@ async def patch_resource(request: Request, item: ConnectorRuntime, base: str) ->
     resource = await item.service.patch(_object_type(request), request.path_params["id"], body, base, if_match)
     if resource is None:
         return no_content()
-    return ScimResponse(_projected(request, resource), headers={"ETag": resource["meta"]["version"]})
+    return ScimResponse(_projected(request, item, resource), headers={"ETag": resource["meta"]["version"]})
 
 
 async def delete_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ecmahost.scim.projection import asks_for, project
+from ecmahost.config.model import GENERIC_OBJECT_TYPE_KEYS, ObjectTypeConfig
+from ecmahost.demo import demo_connector
+from ecmahost.scim.mapping import ObjectMapping
+from ecmahost.scim.projection import NO_RULES, asks_for, project, returns_of
+from ecmahost.scim.resources import render
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -99,3 +103,49 @@ def test_asks_for_tells_the_service_whether_to_read_members() -> None:
     assert asks_for("members", ["members.value"], None)
     assert asks_for("members", ["urn:ietf:params:scim:schemas:core:2.0:Group:members"], None)
     assert not asks_for("members", ["displayName"], None)
+
+
+def _mapping_with_returns() -> ObjectMapping:
+    raw = demo_connector()["object_types"]["User"]
+    raw["attributes"]["Title"]["returned"] = "request"
+    raw["attributes"]["Department"]["returned"] = "always"
+    generic = {k: v for k, v in raw.items() if k in GENERIC_OBJECT_TYPE_KEYS}
+    return ObjectMapping("User", ObjectTypeConfig.model_validate(generic), has_members=False)
+
+
+def test_returned_request_attributes_appear_only_when_named() -> None:
+    mapping = _mapping_with_returns()
+    returns = returns_of(mapping)
+    user = render(mapping, {"InternalGUID": "g", "ContosoLogin": "a", "Title": "Boss", "Department": "D"}, base_url="")
+    plain = project(user, None, None, returns)
+    assert "title" not in plain
+    assert "Title" not in plain[ECMA]
+    assert plain[ENTERPRISE] == {"department": "D"}
+    assert project(user, ["title"], None, returns)["title"] == "Boss"
+    assert project(user, [f"{ECMA}:title"], None, returns)[ECMA] == {"Title": "Boss", "Department": "D"}
+    assert "title" not in project(user, None, ["userName"], returns)
+
+
+def test_returned_always_attributes_cannot_be_left_out() -> None:
+    mapping = _mapping_with_returns()
+    returns = returns_of(mapping)
+    user = render(mapping, {"InternalGUID": "g", "ContosoLogin": "a", "Department": "D"}, base_url="")
+    only = project(user, ["userName"], None, returns)
+    assert set(only) == ALWAYS | {"userName", ENTERPRISE, ECMA}
+    assert only[ENTERPRISE] == {"department": "D"}
+    assert only[ECMA] == {"Department": "D"}
+    without = project(user, None, [ENTERPRISE, f"{ECMA}:Department", "userName"], returns)
+    assert without[ENTERPRISE] == {"department": "D"}
+    assert without[ECMA]["Department"] == "D"
+    assert "userName" not in without
+
+
+def test_a_mapping_without_returned_rules_adds_no_work() -> None:
+    assert returns_of(demo_mapping_plain()) is NO_RULES
+    assert project(USER, None, None, NO_RULES) is USER
+
+
+def demo_mapping_plain() -> ObjectMapping:
+    raw = demo_connector()["object_types"]["User"]
+    generic = {k: v for k, v in raw.items() if k in GENERIC_OBJECT_TYPE_KEYS}
+    return ObjectMapping("User", ObjectTypeConfig.model_validate(generic), has_members=False)
