@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import parse_dn
@@ -17,7 +19,19 @@ from ecmahost.connectors.ldap.filter import (
     member_anchors,
     object_filter,
 )
-from ecmahost.connectors.query import MEMBERS, And, Any_, Compare, Const, Not, Op, Or, Present
+from ecmahost.connectors.query import (
+    MEMBERS,
+    META_CREATED,
+    META_MODIFIED,
+    And,
+    Any_,
+    Compare,
+    Const,
+    Not,
+    Op,
+    Or,
+    Present,
+)
 
 SCOPE = FilterScope(
     types={
@@ -145,3 +159,12 @@ def test_rdn_values_are_escaped_including_hash_anywhere() -> None:
     assert renamed("uid=old,ou=P,dc=x", {"uid": "a+b"}, {}) == "uid=a\\+b"
     assert renamed("uid=same,ou=P,dc=x", {"uid": "SAME"}, {}) is None
     assert renamed("uid=x,ou=P,dc=x", {"mail": "m"}, {}) is None
+
+
+def test_meta_keys_are_the_operational_timestamps_in_generalized_time() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert compiled(Compare(META_CREATED, Op.GE, when)) == "(createTimestamp>=20260102030405Z)"
+    assert compiled(Compare(META_MODIFIED, Op.GT, when)) == (
+        "(&(modifyTimestamp>=20260102030405Z)(!(modifyTimestamp=20260102030405Z)))"
+    )
+    assert compiled(Present(META_CREATED)) == "(createTimestamp=*)"

@@ -3,6 +3,7 @@ and that every value is a bound parameter, never inlined."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,7 +13,21 @@ from sqlalchemy.engine import Dialect
 
 from ecmahost.config.model import AnchorGeneration, AttributeType
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation
-from ecmahost.connectors.query import MEMBERS, And, Any_, Compare, Const, Filter, Not, Op, Or, Present, Sort
+from ecmahost.connectors.query import (
+    MEMBERS,
+    META_CREATED,
+    META_MODIFIED,
+    And,
+    Any_,
+    Compare,
+    Const,
+    Filter,
+    Not,
+    Op,
+    Or,
+    Present,
+    Sort,
+)
 from ecmahost.connectors.sql.compile import compile_filter, compile_sort
 from ecmahost.connectors.sql.demo_schema import demo_metadata
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
@@ -205,3 +220,38 @@ def test_sort_puts_missing_values_last_and_ends_with_the_anchor() -> None:
     assert [str(o.compile(dialect=DIALECTS["mysql"])) for o in compile_sort(None, _users(), "mysql")] == [
         "`Employees`.`InternalGUID` ASC"
     ]
+
+
+def _stamped() -> ObjectTables:
+    """The demo users with `timestamps: {created: CreatedAt, modified: ModifiedAt}` (as `tables.reflect` builds it)."""
+    users = _users()
+    table = users.table
+    return ObjectTables(
+        object_type="User",
+        table=table,
+        anchor=users.anchor,
+        generate=users.generate,
+        columns={**users.columns, "ModifiedAt": table.c.ModifiedAt},
+        types=users.types,
+        case_exact={},
+        created=table.c.CreatedAt,
+        modified=table.c.ModifiedAt,
+    )
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_meta_keys_compare_and_sort_on_the_timestamp_columns(dialect: str) -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    sql, params = _sql(Compare(META_MODIFIED, Op.GT, when), dialect, _stamped())
+    assert '"ModifiedAt" >' in sql.replace("`", '"')
+    assert len(params) == 1
+    assert "IS NOT NULL" in _sql(Present(META_CREATED), dialect, _stamped())[0]
+    order = compile_sort(Sort(META_CREATED, descending=True), _stamped(), dialect)
+    assert "CreatedAt" in " ".join(str(o) for o in order)
+
+
+def test_meta_keys_without_timestamp_columns_are_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        _sql(Compare(META_MODIFIED, Op.GT, datetime(2026, 1, 1, tzinfo=UTC)), "sqlite", _groups())
+    with pytest.raises(ConfigurationError):
+        compile_sort(Sort(META_CREATED), _groups(), "sqlite")
