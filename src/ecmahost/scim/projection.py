@@ -26,6 +26,8 @@ from ecmahost.scim.mapping import ObjectMapping
 
 ALWAYS_RETURNED = frozenset({"id", "schemas", "meta"})
 CORE_PREFIXES = tuple(f"{urn.lower()}:" for urn in (urns.CORE_USER, urns.CORE_GROUP))
+EXTENSIONS = (urns.ENTERPRISE_USER, urns.extension_urn("User"), urns.extension_urn("Group"))
+"""The extension URNs the host renders, known even when a resource's `schemas` does not list them."""
 
 Tree = dict[str, "Tree | None"]
 """Lower-cased attribute names -> the sub-attributes asked for, or None for the whole attribute."""
@@ -141,7 +143,7 @@ def _parts(name: str, schemas: tuple[str, ...]) -> list[str]:
     lowered = name.strip().lower()
     if lowered.startswith(CORE_PREFIXES):
         return lowered.split(":")[-1].split(".")
-    for schema in schemas:
+    for schema in (*schemas, *EXTENSIONS):
         urn = schema.lower()
         if lowered == urn:
             return [urn]

@@ -149,3 +149,13 @@ def demo_mapping_plain() -> ObjectMapping:
     raw = demo_connector()["object_types"]["User"]
     generic = {k: v for k, v in raw.items() if k in GENERIC_OBJECT_TYPE_KEYS}
     return ObjectMapping("User", ObjectTypeConfig.model_validate(generic), has_members=False)
+
+
+def test_extension_urns_resolve_without_a_schemas_list() -> None:
+    bare = {k: v for k, v in USER.items() if k != "schemas"}
+    assert project(bare, [f"{ENTERPRISE}:employeeNumber"], None) == {
+        "id": "g-1",
+        "meta": USER["meta"],
+        ENTERPRISE: {"employeeNumber": "7"},
+    }
+    assert ECMA not in project(bare, None, [ECMA])
