@@ -179,7 +179,7 @@ def _dropped(value: dict[str, Any], tree: Tree) -> dict[str, Any]:
             kept[key] = item
         elif branch is not None:
             rest = _rest(item, branch)
-            if rest:
+            if rest != {} and rest != []:  # a simple value (even false) under a sub-path stays
                 kept[key] = rest
     return kept
 

@@ -159,3 +159,9 @@ def test_extension_urns_resolve_without_a_schemas_list() -> None:
         ENTERPRISE: {"employeeNumber": "7"},
     }
     assert ECMA not in project(bare, None, [ECMA])
+
+
+def test_a_false_value_is_not_dropped_by_excluding_a_sub_attribute_it_does_not_have() -> None:
+    user = {**USER, "active": False}
+    assert project(user, None, ["active.value"])["active"] is False
+    assert "active" not in project(user, None, ["active"])
