@@ -76,12 +76,10 @@ def sql_connector(url: str) -> dict[str, Any]:
 def ldap_connector(server: Slapd) -> dict[str, Any]:
     """The slapd test directory, core view only, mapped as a strict client expects: `active` is kept in
     `employeeType` (inetOrgPerson has no enabled flag), so a disable is a write the client reads back rather than
-    the Entra template's delete; `externalId` in `description`; the MUST attributes `cn` and `sn` get a value on
-    create."""
+    the Entra template's delete; `externalId` in `description`; `cn` (MUST, defaulted on create) is required."""
     raw = connector_file(server, "conformance")
     user, group = raw["object_types"]["User"], raw["object_types"]["Group"]
-    user["create_defaults"] = {"cn": "{uid}", "sn": "{uid}"}  # inetOrgPerson MUST cn and sn
-    user["attributes"]["cn"]["required"] = True  # so no client is invited to remove displayName
+    user["attributes"]["cn"]["required"] = True  # MUST, defaulted on create from uid: still never removable
     user["attributes"]["employeeType"] = {"scim": "active", "type": "boolean"}
     user["attributes"]["description"] = {"scim": "externalId", "case_exact": True}
     user["deprovisioning"] = {"disable": {"set": {"employeeType": False}}, "delete": "delete"}

@@ -68,7 +68,6 @@ DEMO_WIDTHS = (
     "the demo table's columns have widths (ManagerGUID 36, PreferredLanguage 35, a phone's Type 32): PostgreSQL "
     "refuses scim2-tester's longer random values with 400 (SQLite does not enforce widths)"
 )
-SN_REQUIRED = "inetOrgPerson requires `sn`: `name` (whose familyName is `sn`) can be changed, not removed (400)"
 ACTIVE_NOT_NULL = "the demo table's `Active` is NOT NULL: `active` can be set to false, not removed (400)"
 
 # Documented deviations: the same table is in docs/scim-support.md, "Conformance tools".
@@ -89,7 +88,6 @@ DEVIATIONS = [
         )
     ),
     Expected(TESTER, "User:check_remove_attribute", "required by the target", ACTIVE_NOT_NULL, SQL),
-    Expected(TESTER, "User:check_remove_attribute", "required by the directory", SN_REQUIRED, LDAP),
     *(
         Expected(TESTER, f"User:{check}", "longer than", DEMO_WIDTHS, POSTGRES)
         for check in (
