@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from ecmahost import __version__
-from ecmahost.cli import admin, cert, connector, demo, log_level, logs, serve, service, status, troubleshoot
+from ecmahost.cli import activity, admin, cert, connector, demo, log_level, logs, serve, service, status, troubleshoot
 
 app = typer.Typer(
     name="ecmahost",
@@ -46,6 +46,7 @@ app.command("serve")(serve.serve_command)
 app.command("demo")(demo.demo_command)
 app.add_typer(admin.app, name="admin")
 app.command("logs")(logs.logs_command)
+app.add_typer(activity.app, name="activity")
 app.command("log-level")(log_level.log_level_command)
 app.command("status")(status.status_command)
 app.command("test-connection")(troubleshoot.connection_test_command)

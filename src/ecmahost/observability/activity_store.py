@@ -172,7 +172,13 @@ def search(connection: sqlite3.Connection, query: Query) -> list[dict[str, Any]]
 
 
 def by_request_id(connection: sqlite3.Connection, request_id: str) -> dict[str, Any] | None:
+    """The operation with this request id, or with the only id that starts with it (the table shows 12 digits)."""
     row = connection.execute("SELECT * FROM operations WHERE request_id = ?", (request_id,)).fetchone()
+    if row is None and request_id.isalnum():
+        rows = connection.execute(
+            "SELECT * FROM operations WHERE request_id >= ? AND request_id < ? LIMIT 2", (request_id, request_id + "~")
+        ).fetchall()
+        row = rows[0] if len(rows) == 1 else None
     return None if row is None else dict(row)
 
 
