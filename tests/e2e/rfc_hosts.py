@@ -89,3 +89,28 @@ def rows(url: str, table_name: str, *columns: str, **equal: Any) -> list[dict[st
         statement = statement.where(table.c[name] == value)
     with database(url) as conn:
         return [dict(row._mapping) for row in conn.execute(statement)]
+
+
+def list_page(scim: httpx.Client, **params: Any) -> dict[str, Any]:
+    """One page of `GET /Users` with `params`, which must answer 200."""
+    response = scim.get("/Users", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def walk(scim: httpx.Client, count: int, **params: Any) -> list[dict[str, Any]]:
+    """Every resource, page by page of `count`, checking each page's own numbers on the way."""
+    found: list[dict[str, Any]] = []
+    start, total = 1, None
+    while True:
+        page = list_page(scim, startIndex=start, count=count, **params)
+        total = page["totalResults"] if total is None else total
+        assert page["totalResults"] == total, "totalResults is stable from page to page"
+        assert page["startIndex"] == start
+        assert page["itemsPerPage"] == len(page["Resources"]) == min(count, max(total - start + 1, 0))
+        if not page["Resources"]:
+            break
+        found += page["Resources"]
+        start += len(page["Resources"])
+    assert len(found) == total
+    return found

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from entra_requests import CORE_USER, ECMA, ENTERPRISE, assert_error
-from rfc_hosts import TARGETS, connector, fresh_database, rows, scim_client, serve
+from rfc_hosts import TARGETS, connector, fresh_database, list_page, rows, scim_client, serve, walk
 
 pytestmark = pytest.mark.e2e
 
@@ -58,30 +58,6 @@ def scim(target: tuple[Any, str]) -> Iterator[httpx.Client]:
         yield client
 
 
-def _page(scim: httpx.Client, **params: Any) -> dict[str, Any]:
-    response = scim.get("/Users", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _walk(scim: httpx.Client, count: int, **params: Any) -> list[dict[str, Any]]:
-    """Every resource, page by page of `count`, checking each page's own numbers on the way."""
-    found: list[dict[str, Any]] = []
-    start, total = 1, None
-    while True:
-        page = _page(scim, startIndex=start, count=count, **params)
-        total = page["totalResults"] if total is None else total
-        assert page["totalResults"] == total, "totalResults is stable from page to page"
-        assert page["startIndex"] == start
-        assert page["itemsPerPage"] == len(page["Resources"]) == min(count, max(total - start + 1, 0))
-        if not page["Resources"]:
-            break
-        found += page["Resources"]
-        start += len(page["Resources"])
-    assert len(found) == total
-    return found
-
-
 def _logins(resources: list[dict[str, Any]]) -> list[str]:
     return [r["userName"] for r in resources]
 
@@ -90,35 +66,35 @@ def _logins(resources: list[dict[str, Any]]) -> list[str]:
 
 
 def test_sort_by_username_ascending_ignores_case(scim: httpx.Client) -> None:
-    logins = _logins(_walk(scim, MAX_PAGE, sortBy="userName"))
+    logins = _logins(walk(scim, MAX_PAGE, sortBy="userName"))
     assert logins == sorted(logins, key=str.lower)
     assert logins[0].lower() == "user00"
 
 
 def test_sort_order_descending_reverses_the_order(scim: httpx.Client) -> None:
-    ascending = _logins(_walk(scim, MAX_PAGE, sortBy="userName", sortOrder="ascending"))
-    descending = _logins(_walk(scim, MAX_PAGE, sortBy="userName", sortOrder="descending"))
+    ascending = _logins(walk(scim, MAX_PAGE, sortBy="userName", sortOrder="ascending"))
+    descending = _logins(walk(scim, MAX_PAGE, sortBy="userName", sortOrder="descending"))
     assert descending == ascending[::-1]
-    assert _logins(_walk(scim, MAX_PAGE, sortBy="USERNAME", sortOrder="Descending")) == descending
+    assert _logins(walk(scim, MAX_PAGE, sortBy="USERNAME", sortOrder="Descending")) == descending
 
 
 def test_sort_by_a_sub_attribute_keeps_ties_in_one_stable_total_order(scim: httpx.Client) -> None:
     """givenName takes three values among 23 users: pages of 4 and pages of 10 list the same sequence, twice."""
-    small = _walk(scim, DEFAULT_PAGE, sortBy="name.givenName")
-    large = _walk(scim, MAX_PAGE, sortBy="name.givenName")
+    small = walk(scim, DEFAULT_PAGE, sortBy="name.givenName")
+    large = walk(scim, MAX_PAGE, sortBy="name.givenName")
     given = [r["name"]["givenName"] for r in large]
     assert given == sorted(given)
     assert (
         [r["id"] for r in small]
         == [r["id"] for r in large]
-        == [r["id"] for r in _walk(scim, 7, sortBy="name.givenName")]
+        == [r["id"] for r in walk(scim, 7, sortBy="name.givenName")]
     )
     assert len({r["id"] for r in large}) == USERS
 
 
 def test_sort_descending_with_ties_is_a_stable_total_order_too(scim: httpx.Client) -> None:
-    small = _walk(scim, 3, sortBy="name.givenName", sortOrder="descending")
-    large = _walk(scim, MAX_PAGE, sortBy="name.givenName", sortOrder="descending")
+    small = walk(scim, 3, sortBy="name.givenName", sortOrder="descending")
+    large = walk(scim, MAX_PAGE, sortBy="name.givenName", sortOrder="descending")
     assert [r["id"] for r in small] == [r["id"] for r in large]
     given = [r["name"]["givenName"] for r in large]
     assert given == sorted(given, reverse=True)
@@ -135,26 +111,26 @@ def test_sort_descending_with_ties_is_a_stable_total_order_too(scim: httpx.Clien
 )
 def test_sort_by_a_urn_qualified_extension_attribute(scim: httpx.Client, sort_by: str, read: Any) -> None:
     for order, reverse in (("ascending", False), ("descending", True)):
-        values = [read(r) for r in _walk(scim, MAX_PAGE, sortBy=sort_by, sortOrder=order)]
+        values = [read(r) for r in walk(scim, MAX_PAGE, sortBy=sort_by, sortOrder=order)]
         assert values == sorted(values, reverse=reverse), order
 
 
 def test_missing_values_sort_last_ascending_and_first_descending(scim: httpx.Client) -> None:
-    ascending = [r.get("title") for r in _walk(scim, MAX_PAGE, sortBy="title")]
+    ascending = [r.get("title") for r in walk(scim, MAX_PAGE, sortBy="title")]
     with_title = [t for t in ascending if t is not None]
     missing = USERS - len(with_title)
     assert missing == len(range(0, USERS, 3))
     assert ascending == sorted(with_title) + [None] * missing
-    descending = [r.get("title") for r in _walk(scim, MAX_PAGE, sortBy="title", sortOrder="descending")]
+    descending = [r.get("title") for r in walk(scim, MAX_PAGE, sortBy="title", sortOrder="descending")]
     assert descending == [None] * missing + sorted(with_title, reverse=True)
 
 
 def test_sort_by_id_and_sort_order_alone_order_by_the_anchor(scim: httpx.Client) -> None:
-    by_id = [r["id"] for r in _walk(scim, MAX_PAGE, sortBy="id")]
-    default = [r["id"] for r in _walk(scim, MAX_PAGE)]
+    by_id = [r["id"] for r in walk(scim, MAX_PAGE, sortBy="id")]
+    default = [r["id"] for r in walk(scim, MAX_PAGE)]
     assert by_id == default, "without sortBy the order is the anchor's"
-    assert [r["id"] for r in _walk(scim, MAX_PAGE, sortOrder="descending")] == default[::-1]
-    assert [r["id"] for r in _walk(scim, MAX_PAGE, sortBy="id", sortOrder="descending")] == default[::-1]
+    assert [r["id"] for r in walk(scim, MAX_PAGE, sortOrder="descending")] == default[::-1]
+    assert [r["id"] for r in walk(scim, MAX_PAGE, sortBy="id", sortOrder="descending")] == default[::-1]
 
 
 @pytest.mark.parametrize("sort_by", ["nickNameX", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nope"])
@@ -176,32 +152,32 @@ def test_sort_order_other_than_ascending_or_descending_is_400_invalid_value(scim
 
 
 def test_count_above_the_maximum_is_lowered_to_it_and_items_per_page_tells(scim: httpx.Client) -> None:
-    page = _page(scim, count=MAX_PAGE * 50)
+    page = list_page(scim, count=MAX_PAGE * 50)
     assert page["totalResults"] == USERS
     assert len(page["Resources"]) == page["itemsPerPage"] == MAX_PAGE
 
 
 def test_without_count_the_default_page_size_applies(scim: httpx.Client) -> None:
-    page = _page(scim)
+    page = list_page(scim)
     assert page["totalResults"] == USERS
     assert len(page["Resources"]) == page["itemsPerPage"] == DEFAULT_PAGE
 
 
 @pytest.mark.parametrize("start", [0, -1, -1000])
 def test_start_index_below_one_reads_as_one(scim: httpx.Client, start: int) -> None:
-    first = _page(scim, startIndex=1, count=3)
-    page = _page(scim, startIndex=start, count=3)
+    first = list_page(scim, startIndex=1, count=3)
+    page = list_page(scim, startIndex=start, count=3)
     assert page["startIndex"] == 1
     assert [r["id"] for r in page["Resources"]] == [r["id"] for r in first["Resources"]]
 
 
 @pytest.mark.parametrize("count", [0, -1, -50])
 def test_count_zero_or_negative_answers_the_total_only(scim: httpx.Client, count: int) -> None:
-    page = _page(scim, count=count)
+    page = list_page(scim, count=count)
     assert page["totalResults"] == USERS
     assert page.get("Resources", []) == []
     assert page["itemsPerPage"] == 0
-    filtered = _page(scim, count=count, filter='name.givenName eq "G1"')
+    filtered = list_page(scim, count=count, filter='name.givenName eq "G1"')
     assert filtered["totalResults"] == len(range(1, USERS, 3))
     assert filtered.get("Resources", []) == []
 
@@ -218,7 +194,7 @@ def test_a_count_or_start_index_that_is_not_an_integer_is_400_invalid_value(
 
 
 def test_a_start_index_past_the_end_answers_an_empty_page_with_the_exact_total(scim: httpx.Client) -> None:
-    page = _page(scim, startIndex=USERS + 1, count=5)
+    page = list_page(scim, startIndex=USERS + 1, count=5)
     assert page["totalResults"] == USERS
     assert page["Resources"] == []
     assert page["startIndex"] == USERS + 1
@@ -229,13 +205,13 @@ def test_a_start_index_past_the_end_answers_an_empty_page_with_the_exact_total(s
 def test_a_walk_through_every_user_has_no_duplicate_and_no_gap(
     scim: httpx.Client, target: tuple[Any, str], count: int
 ) -> None:
-    walked = [r["id"] for r in _walk(scim, count)]
+    walked = [r["id"] for r in walk(scim, count)]
     assert len(walked) == len(set(walked)) == USERS
     stored = {row["InternalGUID"] for row in rows(target[1], "Employees", "InternalGUID")}
     assert set(walked) == stored
 
 
 def test_a_walk_through_a_filtered_sorted_list_matches_the_target(scim: httpx.Client, target: tuple[Any, str]) -> None:
-    walked = _walk(scim, 3, filter='name.givenName eq "G2"', sortBy="name.familyName", sortOrder="descending")
+    walked = walk(scim, 3, filter='name.givenName eq "G2"', sortBy="name.familyName", sortOrder="descending")
     stored = sorted((row["LastName"] for row in rows(target[1], "Employees", "LastName", FirstName="G2")), reverse=True)
     assert [r["name"]["familyName"] for r in walked] == stored
