@@ -186,9 +186,9 @@ class ProvisioningService:
     async def replace(
         self, object_type: str, anchor: str, body: Any, base_url: str, if_match: str | None
     ) -> dict[str, Any]:
-        """PUT: replace the object as `scim.replace` rules (absent attributes cleared where the body's views and
-        the target allow, id/anchor/immutable changes refused); the attributes, child rows and members are
-        written in one connector update, so a PUT that fails changes nothing."""
+        """PUT, by the rule of `scim.replace` (absent attributes cleared where the body's views and the target
+        allow, id/anchor/immutable changes refused): attributes, child rows and members are written in one
+        connector update, so a PUT that fails changes nothing."""
         mapping = self.mapping(object_type)
         check_schemas(mapping, body)
         async with self.target_errors(object_type, anchor):
