@@ -10,6 +10,7 @@ import json
 import sqlite3
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ecmahost.config.store import ConnectorStore
 from ecmahost.demo import demo_connector
 from ecmahost.home import Home
 from ecmahost.observability.activity_store import journal_path
+from ecmahost.troubleshoot.collect_info import collect
 
 from e2e_host import TOKEN, RunningHost, start_demo_host, start_serve_host
 from entra_requests import CORE_USER, entra_user, patch
@@ -208,3 +210,24 @@ def test_the_cli_refuses_a_since_it_cannot_read(run: Run) -> None:
     result = CliRunner().invoke(app, ["activity", "--since", "yesterday", "--home", str(run.home)])
     assert result.exit_code == 2
     assert "30m" in result.output
+
+
+def test_the_troubleshooting_zip_holds_the_recent_activity_without_values(run: Run, tmp_path: Path) -> None:
+    out = tmp_path / "info.zip"
+    collect(Home(run.home), out, timeout=1, activity_hours=1)
+    with zipfile.ZipFile(out) as archive:
+        activity = json.loads(archive.read("activity.json"))
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert [row["request_id"] for row in activity] == [request_id for _, _, request_id, _ in run.sent]
+    for secret in (TOKEN, PASSWORD, TITLE, FAMILY):
+        assert secret.encode() not in everything
+
+
+def test_test_connection_says_when_the_connector_last_received_a_request(run: Run, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    arguments = ["test-connection", "demo", "--token-file", str(token_file), "--json", "--timeout", "1"]
+    result = CliRunner().invoke(app, [*arguments, "--home", str(run.home)])
+    step = next(step for step in json.loads(result.stdout)["steps"] if step["name"] == "recent requests")
+    assert step["status"] == "pass"
+    assert step["detail"].endswith("GET discovery -> 200 (ok)")

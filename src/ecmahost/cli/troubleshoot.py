@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, say, stdout, warn
-from ecmahost.troubleshoot.steps import Report, StepStatus
+from ecmahost.troubleshoot.steps import Report, Step, StepStatus
 
 # The checks (httpx, the SCIM and TLS probes) are imported inside the commands: every `ecmahost` run, `serve`
 # too, imports all CLI modules first, so a module-level import here delays the host's start.
@@ -65,6 +65,13 @@ def _check_file_against_target(report: Report, home: Home, name: str) -> None:
     except ConfigError:
         return  # `ecmahost status` names what is wrong with the file itself
     report.add(asyncio.run(target_step(config, home)))
+
+
+def _recent_requests(home: Home, name: str) -> Step:
+    """Whether the connector received any request lately, from the activity journal."""
+    from ecmahost.troubleshoot.activity_check import recent_requests_step
+
+    return recent_requests_step(home, name)
 
 
 def print_report(report: Report) -> None:
@@ -134,9 +141,12 @@ def connection_test_command(
             match_attribute=match,
             timeout=timeout,
         )
+    traffic = _recent_requests(where, name) if readable else None  # read first: the test's requests do not count
     report = run_connection_test(test)
     if readable:
         _check_file_against_target(report, where, name)
+    if traffic is not None:
+        report.add(traffic)
     if as_json:
         stdout.out(json.dumps(report.to_dict(), indent=2), highlight=False)
     else:
@@ -151,9 +161,13 @@ def collect_troubleshooting_info_command(
             "--out", dir_okay=False, help="Zip file to write (default: ./ecmahost-troubleshooting-<time>.zip)."
         ),
     ] = None,
+    activity_hours: Annotated[
+        float, typer.Option("--activity-hours", min=0, help="Hours of the activity journal to include.")
+    ] = 24.0,
     home: HomeOption = None,
 ) -> None:
-    """Write a zip for support: logs, connector files without secrets, settings, versions, certificate, tests."""
+    """Write a zip for support: logs, connector files without secrets, settings, versions, certificate, tests,
+    the recent activity (identifiers only)."""
     from ecmahost.troubleshoot.collect_info import collect
 
     with reported_errors():
@@ -161,5 +175,5 @@ def collect_troubleshooting_info_command(
         if not where.root.is_dir():
             fail(f"no home folder at {where.root}; pass --home")
         target = out or Path(f"ecmahost-troubleshooting-{datetime.now():%Y%m%d-%H%M%S}.zip")
-        members = collect(where, target.resolve(), progress=say)
+        members = collect(where, target.resolve(), progress=say, activity_hours=activity_hours)
     say(f"Wrote {target} ({len(members)} files). It holds no secret; review it before you send it.")

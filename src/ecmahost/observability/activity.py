@@ -47,6 +47,7 @@ OBJECT_TYPES = {"users": "User", "groups": "Group"}
 IDENTIFIERS = ("userName", "displayName", "externalId")
 NOT_CHANGES = frozenset({"schemas", "meta", "id"})
 _EQ_FILTER = re.compile(r'^\s*(userName|displayName|externalId|id)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
+_QUOTED = re.compile(r"'[^']*(?:'|$)|\"[^\"]*(?:\"|$)")
 _CANONICAL = {name.lower(): name for name in (*IDENTIFIERS, "id")}
 _PARSED_VERBS = frozenset({"create", "get", "replace", "patch"})
 """verbs whose successful response names the object (search and discovery responses are not parsed)"""
@@ -138,6 +139,13 @@ def _identifiers(*bodies: Any) -> dict[str, str]:
     return found
 
 
+def _detail(detail: str, verbose: bool) -> str:
+    """The error detail the client was told: below Verbose with its quoted parts (a value it echoes, such as
+    `got 'abc'`) masked, since the journal holds no value below Verbose; redacted at every level."""
+    text = detail[:MAX_DETAIL]
+    return redact_text(text if verbose else _QUOTED.sub("'…'", text))
+
+
 def _verbose_text(body: Any) -> str | None:
     if body is None or (isinstance(body, bytes | bytearray | memoryview) and not body):
         return None
@@ -180,7 +188,7 @@ class RecordBuilder:
             "failed" if failed else "ok",
             answered.status,
             error.get("scimType") if isinstance(error.get("scimType"), str) else None,
-            redact_text(detail[:MAX_DETAIL]) if isinstance(detail, str) else None,
+            _detail(detail, answered.verbose) if isinstance(detail, str) else None,
             round(answered.seconds * 1000, 3),
             answered.request_id,
             _verbose_text(answered.request_body) if answered.verbose else None,

@@ -3,7 +3,8 @@
 Contents: `README.txt`, `versions.json` (ecmahost, Python, OS, installed packages), `host-settings.json` (the
 metrics token hash masked), `status.json`, `certificate.json` (public facts only), `connectors/<name>.yaml` (the
 export form: encrypted secrets redacted, token hash dropped), `logs/*` (every log file), and
-`test-connection/<name>.json` (the connection test of each connector, without a token: it stops at the token step).
+`test-connection/<name>.json` (the connection test of each connector, without a token: it stops at the token step),
+and `activity.json` (the activity journal's last `activity_hours`, identifiers and attribute names only).
 
 Every text member passes through `redact_text` on its way into the archive, as a second line of defence after
 the export and the log formatter. Never included: `secret.key`, the TLS private key, environment variables.
@@ -29,6 +30,7 @@ from ecmahost.observability.log_reader import log_files
 from ecmahost.observability.redaction import REDACTED, redact_text
 from ecmahost.settings import load_settings
 from ecmahost.tls import TlsError, certificate_info
+from ecmahost.troubleshoot.activity_check import recent_activity
 from ecmahost.troubleshoot.connection_check import ConnectionTest, host_certificates, run_connection_test
 from ecmahost.troubleshoot.status import host_status
 
@@ -41,6 +43,8 @@ certificate.json        the served certificate's public facts (never the key)
 connectors/<name>.yaml  connector files in export form: secrets redacted, token hash dropped
 logs/                   the host's log files (secrets were redacted when written, and again here)
 test-connection/        `ecmahost test-connection` for each connector, run without a token
+activity.json           the activity journal's last {hours:g} hours: one record per SCIM operation (identifiers,
+                        attribute names, status, error type; no attribute value)
 
 Not included: secret.key, the TLS private key, tokens, passwords, environment variables.
 """
@@ -110,14 +114,26 @@ def _connection_tests(home: Home, status_url: str, names: list[str], timeout: fl
     return results
 
 
-def collect(home: Home, out: Path, *, timeout: float = 5.0, progress: Progress | None = None) -> list[str]:
+ACTIVITY_HOURS = 24.0
+
+
+def collect(
+    home: Home,
+    out: Path,
+    *,
+    timeout: float = 5.0,
+    progress: Progress | None = None,
+    activity_hours: float = ACTIVITY_HOURS,
+) -> list[str]:
     """Write the archive to `out`; return the names of its members."""
     say = progress or (lambda _message: None)
     store = ConnectorStore(home)
     status = host_status(home)
     names = [item.name for item in status.connectors]
     members: dict[str, str | Path] = {
-        "README.txt": README.format(stamp=datetime.now(UTC).isoformat(timespec="seconds"), home=home.root),
+        "README.txt": README.format(
+            stamp=datetime.now(UTC).isoformat(timespec="seconds"), home=home.root, hours=activity_hours
+        ),
         "versions.json": _json(versions()),
         "host-settings.json": _settings(home),
         "status.json": _json(status.to_dict()),
@@ -128,6 +144,7 @@ def collect(home: Home, out: Path, *, timeout: float = 5.0, progress: Progress |
             members[f"connectors/{name}.yaml"] = _connector_file(store, name)
     for path in log_files(home):
         members[f"logs/{path.name}"] = path
+    members["activity.json"] = _json(recent_activity(home, activity_hours))
     say(f"testing the connection of {len(names)} connector(s)")
     for name, result in _connection_tests(home, status.url, names, timeout).items():
         members[f"test-connection/{name}.json"] = result

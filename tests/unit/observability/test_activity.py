@@ -202,3 +202,15 @@ def _row(at: float, request_id: str, *, body: str | None = None, **fields: objec
         "status": 200, "duration_ms": 1.0, "request_id": request_id, "request_body": body, **fields,
     }  # fmt: skip
     return tuple(values.get(column) for column in store.COLUMNS)
+
+
+def test_below_verbose_a_value_echoed_in_an_error_detail_is_masked(tmp_path: Path) -> None:
+    journal = _journal(tmp_path)
+    response = orjson.dumps(
+        {"status": "400", "scimType": "invalidValue", "detail": f"active must be a boolean, got '{TITLE}'"}
+    )
+    for verbose in (False, True):
+        journal.record("demo", "patch", "PATCH", f"{BASE}/Users/1", 400, 0.001, f"v{verbose}", None, response, verbose)
+    quiet, loud = _rows(journal)
+    assert quiet["detail"] == "active must be a boolean, got '…'"
+    assert TITLE in loud["detail"]

@@ -51,6 +51,7 @@ def test_the_zip_holds_logs_connector_files_settings_versions_certificate_and_te
         "connectors/hr.yaml",
         "logs/ecmahost.log",
         "test-connection/hr.json",
+        "activity.json",
     }
     assert '"python"' in versions
     assert '"prometheus-client"' in versions.lower() or '"prometheus_client"' in versions.lower()
