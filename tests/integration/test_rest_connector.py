@@ -219,3 +219,33 @@ async def test_fields_are_written_and_read_at_their_json_pointers(rest_target: s
     group = await connector.create("Group", {"DisplayName": "pointer-group", MEMBERS: [created["Id"]]})
     assert httpx.get(f"{rest_target}/open/groups/{group['Id']}").json()["members"] == [created["Id"]]
     await connector.close()
+
+
+# -- verify: the connector file against the API --------------------------------------------------------------------
+async def _verified(home: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    connector = await _connector(home, raw)
+    try:
+        return {problem.where: problem for problem in await connector.verify()}
+    finally:
+        await connector.close()
+
+
+@pytest.mark.anyio
+async def test_verify_lists_each_collection_once_and_finds_nothing_wrong(rest_target: str, tmp_path: Path) -> None:
+    assert await _verified(tmp_path, example_raw(f"{rest_target}/open")) == {}
+
+
+@pytest.mark.anyio
+async def test_verify_names_a_collection_the_api_does_not_have(rest_target: str, tmp_path: Path) -> None:
+    raw = example_raw(f"{rest_target}/open")
+    raw["object_types"]["Group"]["collection"] = "/teams"
+    found = await _verified(tmp_path, raw)
+    assert "listing /teams failed" in found["object_types.Group.collection"].problem
+    assert found["object_types.Group.collection"].object_type == "Group"
+    assert not any(where.startswith("object_types.User") for where in found)
+
+
+@pytest.mark.anyio
+async def test_verify_of_an_api_that_is_down_raises_target_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(TargetUnavailable):
+        await _verified(tmp_path, example_raw("http://127.0.0.1:9/open"))

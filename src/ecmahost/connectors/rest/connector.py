@@ -17,14 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from ecmahost.config.model import AnchorGeneration, ConnectorConfig, ObjectTypeConfig
-from ecmahost.connectors.base import Connector, DiscoveredAttribute, DiscoveredObjectClass, DiscoveredSchema
-from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, TargetUnavailable
+from ecmahost.connectors.base import (
+    Connector,
+    DiscoveredAttribute,
+    DiscoveredObjectClass,
+    DiscoveredSchema,
+    TargetProblem,
+)
+from ecmahost.connectors.errors import ConfigurationError, ConnectorError, ConstraintViolation, TargetUnavailable
 from ecmahost.connectors.kit import apply_change, check_required, project, search_records
 from ecmahost.connectors.kit.records import coerce
 from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
 from ecmahost.connectors.rest.client import Budget, RestClient
 from ecmahost.connectors.rest.models import Method, PagingStyle, RestConnection, RestObjectType
 from ecmahost.connectors.rest.pointers import assign, fill, resolve
+from ecmahost.connectors.verify import anchor_problems
 
 _META_KEYS = frozenset({"__meta_created__", "__meta_modified__"})
 
@@ -98,6 +105,26 @@ class RestConnector(Connector):
         for mapped in self._types.values():
             operation = mapped.target.operation("list")
             await self.client.request(operation.method, mapped.url(operation.url), self._budget())
+
+    async def verify(self) -> list[TargetProblem]:
+        """Each object type's collection answers a list request (the first page; nothing is written)."""
+        problems = []
+        for name, mapped in self._types.items():
+            problems += anchor_problems(self.config, name, self.config.object_types[name])
+            try:
+                await self._page(mapped, self._budget(), mapped.target.paging.first_page, 0)
+            except TargetUnavailable:
+                raise
+            except ConnectorError as exc:
+                problems.append(
+                    TargetProblem(
+                        f"object_types.{name}.collection",
+                        f"listing {mapped.target.collection} failed: {exc.detail}",
+                        "correct the collection path (relative to `connection.base_url`) or the API's permissions",
+                        name,
+                    )
+                )
+        return problems
 
     async def discover(self) -> DiscoveredSchema:
         classes = []
