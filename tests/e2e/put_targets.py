@@ -6,16 +6,20 @@ maps to its own attribute names."""
 from __future__ import annotations
 
 import csv
+import json
 import os
+import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from ldap3 import BASE, SUBTREE
 from sqlalchemy import create_engine, sql
 
-from e2e_connectors import ConnectorHost, example, start_connector_host
+from e2e_connectors import EXAMPLES, ConnectorHost, example, rest_target, start_connector_host
 from e2e_host import RunningHost, start_demo_host
 from support.slapd import PASSWORD_ENV, PEOPLE, ROOT_PASSWORD, Slapd, connector_file
 
@@ -40,6 +44,8 @@ class PutTarget:
     """a NOT NULL column with a default, served only in the extension view (the demo's IsSoftDeleted)"""
     required_missing: str = "userName"
     """a core attribute whose absence makes a PUT incomplete (400 naming it)"""
+    members_must_exist: bool = True
+    """the target refuses a member id that names no object (a REST API may store any id)"""
     stop: Callable[[], None] = field(default=lambda: None)
 
 
@@ -170,4 +176,69 @@ def ldap_target(home: Path, server: Slapd) -> PutTarget:
         extension_only="+1 555 0100",
         required_missing="name.familyName",
         stop=host.stop,
+    )
+
+
+EXTRA = {"Title": {"scim": "title"}, "Notes": {}}
+"""added to the script and REST examples: a title, and a field served only in the extension view"""
+KIT_COLUMNS = {"title": "Title", "omitted": "NickName", "extension_only": "Notes", "login": "Login", "anchor": "Id"}
+
+
+def script_target(home: Path) -> PutTarget:
+    raw = example("scripts/python/connector.yaml")
+    connection = raw["connection"]
+    connection["command"] = [sys.executable, *connection["command"][1:]]
+    connection["working_directory"] = str(EXAMPLES / "scripts" / "python")
+    connection["parameters"] = {"DATA_FILE": str(home / "users.json")}
+    raw["object_types"]["User"]["attributes"].update(EXTRA)
+    host: ConnectorHost = start_connector_host(home, raw)
+
+    def find(object_type: str, anchor: str) -> dict[str, Any]:
+        data = json.loads((home / "users.json").read_text(encoding="utf-8"))
+        return next(r for r in data[object_type] if r["Id"] == anchor)
+
+    def user_row(anchor: str) -> dict[str, Any]:
+        return {name: find("User", anchor).get(name) for name in KIT_COLUMNS.values()}
+
+    return PutTarget(
+        host=host,
+        user_row=user_row,
+        group_members=lambda group: set(find("Group", group).get("members") or []),
+        columns=KIT_COLUMNS,
+        omitted=("nickName", "Nick"),
+        extension_only="note-1",
+        stop=host.stop,
+    )
+
+
+def rest_put_target(home: Path) -> PutTarget:
+    stack = ExitStack()
+    root = stack.enter_context(rest_target())
+    raw = example("rest/connector.yaml")
+    raw["connection"] = {"base_url": f"{root}/open", "timeout_seconds": 20}
+    user = raw["object_types"]["User"]
+    user["attributes"].update(EXTRA)
+    user["fields"].update({"Title": "/title", "Notes": "/notes"})
+    host: ConnectorHost = start_connector_host(home, raw)
+    stack.callback(host.stop)
+    api = {"Id": "id", "Login": "userName", "Title": "title", "NickName": "nickName", "Notes": "notes"}
+
+    def item(collection: str, anchor: str) -> dict[str, Any]:
+        response = httpx.get(f"{root}/open/{collection}/{anchor}", timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def user_row(anchor: str) -> dict[str, Any]:
+        stored = item("users", anchor)
+        return {name: stored.get(key) for name, key in api.items()}
+
+    return PutTarget(
+        host=host,
+        user_row=user_row,
+        group_members=lambda group: {str(m) for m in item("groups", group).get("members") or []},
+        columns=KIT_COLUMNS,
+        omitted=("nickName", "Nick"),
+        extension_only="note-1",
+        members_must_exist=False,
+        stop=stack.close,
     )

@@ -130,7 +130,8 @@ def check_members(data: dict[str, list[dict[str, Any]]], anchor: str, members: l
     known = {str(r.get(anchor)) for objects in data.values() for r in objects}
     missing = [m for m in members if m not in known]
     if missing:
-        raise Failure("constraint", f"{len(missing)} member(s) do not exist")
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise Failure("constraint", f"members: {shown} name no existing object; add those objects first")
 
 
 def search(data: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
