@@ -11,6 +11,7 @@ import sqlite3
 import time
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,12 @@ from ecmahost.cli.main import app
 from ecmahost.config.store import ConnectorStore
 from ecmahost.demo import demo_connector
 from ecmahost.home import Home
+from ecmahost.observability import activity_store
 from ecmahost.observability.activity_store import journal_path
+from ecmahost.settings import HostSettings, LogLevel, LogLevels, save_settings
 from ecmahost.troubleshoot.collect_info import collect
 
-from e2e_host import TOKEN, RunningHost, start_demo_host, start_serve_host
+from e2e_host import TOKEN, RunningHost, start_demo_host, start_host, start_serve_host
 from entra_requests import CORE_USER, entra_user, patch
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +39,7 @@ TITLE = "Title-never-journaled"
 FAMILY = "Family-never-journaled"
 DOWN = "down"
 WAIT_SECONDS = 15
+VERBOSE_CREATES = 24
 
 
 @dataclass
@@ -108,6 +112,15 @@ def _wait_for(home: Path, count: int) -> list[dict[str, Any]]:
     return _rows(home) if journal_path(Home(home)).exists() else []
 
 
+def _add_a_record_past_the_retention(home: Path) -> None:
+    """A record 40 days old (the retention is 30): the restarted host deletes it."""
+    connection = activity_store.connect(journal_path(Home(home)))
+    values = {"at": time.time() - 40 * 86400, "connector": "demo", "verb": "get", "method": "GET", "outcome": "ok",
+              "status": 200, "duration_ms": 1.0, "request_id": "ancient"}  # fmt: skip
+    activity_store.insert(connection, [tuple(values.get(column) for column in activity_store.COLUMNS)])
+    connection.close()
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
     target = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
@@ -118,6 +131,7 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         _play_entra(result, host)
     finally:
         host.stop()
+    _add_a_record_past_the_retention(home)
     down = demo_connector(DOWN, "postgresql://postgres@127.0.0.1:1/nowhere")
     down["connection"]["connect_timeout_seconds"] = 2
     store = ConnectorStore(Home(home))
@@ -133,6 +147,7 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 
 def test_the_journal_holds_exactly_the_operations_sent_with_their_outcomes(run: Run) -> None:
+    """Across a restart, and without the record past the retention."""
     rows = _rows(run.home)
     assert [(r["connector"], r["verb"], r["request_id"], r["status"]) for r in rows] == run.sent
     for row in rows:
@@ -231,3 +246,38 @@ def test_test_connection_says_when_the_connector_last_received_a_request(run: Ru
     step = next(step for step in json.loads(result.stdout)["steps"] if step["name"] == "recent requests")
     assert step["status"] == "pass"
     assert step["detail"].endswith("GET discovery -> 200 (ok)")
+
+
+@pytest.fixture(scope="module")
+def verbose_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo on SQLite served by two workers at Verbose, after 24 creates sent four at a time."""
+    home = tmp_path_factory.mktemp("activity-verbose")
+    start_demo_host(home).stop()
+    save_settings(Home(home), HostSettings(log_levels=LogLevels(host=LogLevel.VERBOSE)))
+    host = start_host(home, ["serve", "--home", str(home), "--bind", "127.0.0.1", "--workers", "2"])
+
+    def create(number: int) -> int:
+        body = entra_user(f"verbose-{number}-{uuid.uuid4().hex[:6]}")
+        body |= {"title": TITLE, "password": PASSWORD}
+        with _client(host, "demo") as scim:
+            return scim.post("/Users", json=body).status_code
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(create, range(VERBOSE_CREATES)))
+        assert len(set(statuses)) == 1, statuses
+        _wait_for(home, VERBOSE_CREATES)
+    finally:
+        host.stop()
+    return home
+
+
+def test_two_workers_write_one_journal_and_verbose_keeps_bodies_with_the_password_masked(verbose_home: Path) -> None:
+    rows = _rows(verbose_home)
+    assert len(rows) == VERBOSE_CREATES
+    assert len({row["request_id"] for row in rows}) == VERBOSE_CREATES
+    assert all(TITLE in row["request_body"] for row in rows), "at Verbose the values are kept"
+    folder = journal_path(Home(verbose_home)).parent
+    raw = b"".join(path.read_bytes() for path in folder.iterdir() if path.is_file())
+    assert PASSWORD.encode() not in raw
+    assert TOKEN.encode() not in raw
