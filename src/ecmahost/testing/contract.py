@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from ecmahost.testing.contract_base import ContractNames
 from ecmahost.testing.search_rules import SearchRules
+from ecmahost.testing.verify_rules import VerifyRules
 from ecmahost.testing.write_rules import WriteRules
 
 __all__ = ["CONTRACT_VERSION", "ConnectorContract", "ContractNames"]
@@ -33,5 +34,5 @@ __all__ = ["CONTRACT_VERSION", "ConnectorContract", "ContractNames"]
 CONTRACT_VERSION = "1.1"
 
 
-class ConnectorContract(SearchRules, WriteRules):
+class ConnectorContract(SearchRules, WriteRules, VerifyRules):
     """All contract rules; runs under anyio (asyncio backend by default)."""
