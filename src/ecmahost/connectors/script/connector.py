@@ -20,7 +20,13 @@ from ecmahost.connectors.base import (
     DiscoveredSchema,
     TargetProblem,
 )
-from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound, TargetUnavailable
+from ecmahost.connectors.errors import (
+    ConfigurationError,
+    ConstraintViolation,
+    ObjectNotFound,
+    Problem,
+    TargetUnavailable,
+)
 from ecmahost.connectors.kit import check_required, project, search_records
 from ecmahost.connectors.kit.records import coerce
 from ecmahost.connectors.query import MEMBERS, Change, Compare, Op, Record, SearchQuery, SearchResult
@@ -127,7 +133,7 @@ class ScriptConnector(Connector):
         cleared = [name for name, value in values.items() if value is None and spec.attributes.get(name)]
         for name in cleared:
             if spec.attributes[name].required:
-                raise ConstraintViolation(f"{name} is required")
+                raise ConstraintViolation(f"{name} is required: send it", attribute=name, problem=Problem.REQUIRED)
         rest = Change(values, change.replace, change.add_members, change.remove_members, change.clear_members)
         if rest or password is None:
             await self._call(Operation.UPDATE, object_type, {"anchor": anchor, "change": protocol.change_fields(rest)})
