@@ -151,6 +151,20 @@ def test_put_in_the_extension_view_clears_what_it_omits_except_defaulted_columns
         assert row[t.defaulted], "NOT NULL with a default: left alone, not reset"
 
 
+def test_put_written_only_in_the_extension_view_leaves_core_mapped_attributes_it_omits(
+    scim: httpx.Client, target: PutTarget
+) -> None:
+    t = target
+    user = create_user(scim, t)
+    extension = {t.columns["login"]: user["userName"], t.columns["extension_only"]: "changed"}
+    response = scim.put(f"/Users/{user['id']}", json={"schemas": [CORE_USER, ECMA], ECMA: extension})
+    assert response.status_code == 200, response.text
+    row = t.user_row(user["id"])
+    assert flat(row[t.columns["extension_only"]]) == "changed"
+    assert row[t.columns["title"]] == "Old title", "served at a core path: only a core body clears it"
+    assert row[t.columns["omitted"]] is not None
+
+
 def test_put_that_changes_the_id_or_the_anchor_is_400_mutability_and_writes_nothing(
     scim: httpx.Client, target: PutTarget
 ) -> None:

@@ -16,11 +16,14 @@ The rule (docs/scim-support.md, "PUT"):
      holds `members` asserts them.
 3. An attribute the body gives a value is written (an immutable one only if nothing is stored yet or the value is
    the same, else 400 `mutability`).
-4. An attribute the body omits (or gives as null) is cleared only if the connector serves it, it is writable and
-   returned (not readOnly, immutable, writeOnly or `returned: never`), and one of its views is asserted; except
-   that the target leaves alone what it generates or defaults (`ClearRules.keep`), and an attribute that is
-   `required` or that the target cannot clear (`ClearRules.required`) makes the PUT a 400 `invalidValue` naming
-   it. Unselected target attributes are never touched.
+4. An attribute the body gives as null, or omits, is cleared only if the connector serves it, it is writable and
+   returned (not readOnly, immutable, writeOnly or `returned: never`), and, when omitted, its own view is
+   asserted: the core schema or the enterprise extension for an attribute served at a core/enterprise path, the
+   ECMA2Host extension for the others. So a core body never clears what only the extension serves, and a body
+   written only in the extension view never clears what a core path serves, though it may write it. The target
+   leaves alone what it generates or defaults (`ClearRules.keep`), and an attribute that is `required` or that
+   the target cannot clear (`ClearRules.required`) makes the PUT a 400 `invalidValue` naming it. Unselected
+   attributes are never touched.
 
 Pure: it reads the body, the mapping and the connector's `ClearRules`; the service does the I/O.
 """
@@ -47,7 +50,8 @@ EXTENSION = "extension"
 
 @dataclass(frozen=True, slots=True)
 class _Shape:
-    """Per mapping, worked out once: the views each served field is in, and the top-level core attribute names."""
+    """Per mapping, worked out once: the view that lets a PUT clear each served field, and the top-level core
+    attribute names."""
 
     views: dict[str, frozenset[str]]
     core_keys: frozenset[str]
@@ -72,13 +76,12 @@ def _shape(mapping: ObjectMapping) -> _Shape:
 
 
 def _views_of(mapping: ObjectMapping, item: Field) -> frozenset[str]:
-    views = set()
+    """The view whose assertion lets a PUT clear `item` (rule 4): its core/enterprise path where served, else the
+    ECMA2Host extension."""
     if item.core is not None:
         urn = (item.core.attr.urn or "").lower()
-        views.add(ENTERPRISE if urn == urns.ENTERPRISE_USER.lower() else CORE)
-    if item.extension and mapping.extension_view:
-        views.add(EXTENSION)
-    return frozenset(views)
+        return frozenset({ENTERPRISE if urn == urns.ENTERPRISE_USER.lower() else CORE})
+    return frozenset({EXTENSION}) if item.extension and mapping.extension_view else frozenset()
 
 
 def asserted_views(mapping: ObjectMapping, body: dict[str, Any]) -> frozenset[str]:
@@ -125,8 +128,8 @@ def plan(mapping: ObjectMapping, body: dict[str, Any], anchor: str, rules: Clear
             if item.config.mutability is FieldMutability.IMMUTABLE:
                 result.immutable[name] = value
             continue
-        if not views & shape.views[name]:
-            continue  # rule 4: written in no view the body uses
+        if name not in record and not views & shape.views[name]:
+            continue  # rule 4: absent, and its view is not one the body uses (an explicit null always counts)
         if item.config.required or name in rules.required:
             missing.append(item.label)
         elif name in rules.keep or item.config.mutability is FieldMutability.IMMUTABLE or not item.returned:

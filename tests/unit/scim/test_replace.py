@@ -67,7 +67,8 @@ def test_a_body_in_the_extension_view_only_leaves_core_mapped_attributes_it_omit
     change = plan(demo_mapping(), body, "g-1", DEMO_RULES).change
     assert change.set["AzureID"] == "az"
     assert change.set["textID"] is None, "extension attributes the body omits are cleared"
-    assert change.set["FirstName"] is None, "every selected attribute is in the extension view the body uses"
+    assert change.set["ContosoLogin"] == "alice", "a core-mapped attribute may be written in the extension view"
+    assert "FirstName" not in change.set, "but only a body in the core view clears it"
     assert "IsSoftDeleted" not in change.set
     assert "Active" not in change.set
 
@@ -157,3 +158,10 @@ def test_only_the_views_a_connector_serves_count(views: SchemaViews) -> None:
         assert change.set["Title"] is None
         assert change.set["AzureID"] is None
         assert asserted_views(mapping, body) == {EXTENSION}
+
+
+def test_an_explicit_null_clears_in_whichever_view_it_is_given() -> None:
+    body = {"schemas": [CORE_USER, ECMA], ECMA: {"ContosoLogin": "alice", "FirstName": None, "Active": None}}
+    change = plan(demo_mapping(), body, "g-1", DEMO_RULES).change
+    assert change.set["FirstName"] is None
+    assert "Active" not in change.set, "a defaulted column is still left alone"
