@@ -108,7 +108,7 @@ async def logout(request: Request) -> Response:
 
 
 def create_admin_app(home: Home, runtime: HostRuntime | None = None, *, secure_cookies: bool = False) -> Starlette:
-    from ecmahost.admin import connector_pages, host_pages, wizard_pages
+    from ecmahost.admin import activity_pages, connector_pages, host_pages, wizard_pages
 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     routes: list[BaseRoute] = [
@@ -116,7 +116,8 @@ def create_admin_app(home: Home, runtime: HostRuntime | None = None, *, secure_c
         Route("/logout", protected(logout), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    for path, handler, methods in [*connector_pages.ROUTES, *wizard_pages.ROUTES, *host_pages.ROUTES]:
+    pages = [*connector_pages.ROUTES, *wizard_pages.ROUTES, *host_pages.ROUTES, *activity_pages.ROUTES]
+    for path, handler, methods in pages:
         routes.append(Route(path, protected(handler), methods=methods))
     app = Starlette(routes=routes)
     app.state.admin = AdminState(home, runtime, templates, secure_cookies=secure_cookies)

@@ -196,3 +196,23 @@ def open_for_reading(home: Home) -> sqlite3.Connection | None:
     if not path.is_file():
         return None
     return connect(path, create=False)
+
+
+def counts(connection: sqlite3.Connection, *, since: float, bucket_seconds: int) -> list[tuple[str, int, str, int]]:
+    """(connector, bucket index since `since`, outcome, operations) for the dashboard's charts."""
+    rows = connection.execute(
+        "SELECT connector, CAST((at - ?) / ? AS INTEGER) AS bucket, outcome, count(*) FROM operations "
+        "WHERE at >= ? GROUP BY connector, bucket, outcome",
+        (since, bucket_seconds, since),
+    )
+    return [(str(name), int(bucket), str(outcome), int(number)) for name, bucket, outcome, number in rows]
+
+
+def last_per_connector(connection: sqlite3.Connection, *, skip_verb: str = "") -> dict[str, dict[str, Any]]:
+    """Each connector's last recorded operation (`skip_verb`: other than one of that verb, e.g. discovery)."""
+    rows = connection.execute(
+        "SELECT o.* FROM operations o JOIN (SELECT connector, max(seq) AS seq FROM operations WHERE verb != ? "
+        "GROUP BY connector) l ON o.seq = l.seq",
+        (skip_verb,),
+    )
+    return {row["connector"]: dict(row) for row in rows}
