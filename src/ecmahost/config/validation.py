@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from ecmahost.config import secrets, tokens
 from ecmahost.config.errors import ConfigFileError, Issue
 from ecmahost.config.model import GENERIC_OBJECT_TYPE_KEYS, AttributeType, ConnectorConfig, ObjectTypeConfig
+from ecmahost.config.views import views_problems
 from ecmahost.config.yaml_io import line_of, to_plain
 from ecmahost.connectors import registry
 from ecmahost.connectors.base import Connector
@@ -85,6 +86,9 @@ def validate_connector(
     if config is not None:
         for type_name, object_type in config.object_types.items():
             issues.extend(_cross_field_issues(type_name, object_type))
+            issues.extend(
+                Issue(p.path, p.problem, fix=p.fix) for p in views_problems(type_name, object_type, config.views)
+            )
     if issues:
         raise ConfigFileError(file, [_with_line(issue, raw) for issue in issues])
     assert config is not None

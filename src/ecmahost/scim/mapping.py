@@ -23,6 +23,7 @@ from ecmahost.config.model import (
     Returned,
     SchemaViews,
 )
+from ecmahost.config.views import views_problems
 from ecmahost.errors import InvalidPath, InvalidSyntax, InvalidValue
 from ecmahost.scim import urns
 from ecmahost.scim.filter_ast import And, AttrPath, Compare, CompareOp, Filter, PatchPath
@@ -190,26 +191,10 @@ class ObjectMapping:
                 self.by_path[norm(AttrPath(DN, urn=self.extension_urn), self.core_urn)] = self.fields[config.dn]
 
     def _check_views(self) -> None:
-        """With `views: core`, a required attribute without `scim:` could never be written: refuse the file."""
-        where = f"object_types.{self.object_type}.attributes"
-        hidden = [
-            name
-            for name, item in self.fields.items()
-            if not item.served and item.config.required and item.writable and name != self.anchor
-        ]
-        if hidden:
-            raise MappingError(
-                f"{where}: {', '.join(hidden)} required but not served: `views: core` serves only attributes with "
-                "a `scim:` path; give each a `scim:` path (such as userName) or set `views: both`"
-            )
-        if not self.core_view or any(item.core is not None for item in self.fields.values()):
-            return
-        if self.object_type == "Group" and self.has_members:
-            return
-        raise MappingError(
-            f"{where}: `views: core` serves only attributes with a `scim:` path and none has one; map at least "
-            "userName (or displayName for groups), or set `views: both`"
-        )
+        """What `views:` would make unservable (`config.views`) refuses the file, never a request."""
+        problems = views_problems(self.object_type, self.config, self.views)
+        if problems:
+            raise MappingError("; ".join(f"{p.path}: {p.problem}: {p.fix}" for p in problems))
 
     def _add(self, name: str, attribute: AttributeConfig) -> None:
         source = f"object_types.{self.object_type}.attributes.{name}.scim"
