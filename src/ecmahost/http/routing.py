@@ -71,9 +71,10 @@ class ScimRoutes:
         """(route key, method) -> endpoint; route keys: `list`, `item`, and the discovery names (`Schemas/id`...)"""
         self.allowed = {key: allow_header(methods) for key, methods in allowed.items()}
         """route key -> its `Allow` header"""
+        self._keys = {endpoint: key for (key, method), endpoint in endpoints.items() if method == "GET"}
+        """GET endpoint -> its route key, for `allow` (every SCIM route serves GET)"""
 
-    def match(self, path: str) -> tuple[str, dict[str, str]] | None:
-        """The route key and path parameters of a SCIM path, whatever the method."""
+    def resolve(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | None:
         name, found, tail = path[len(PREFIX) :].partition("/scim/")
         if not found or not name or "/" in name:
             return None
@@ -92,17 +93,10 @@ class ScimRoutes:
             params["resource"] = first
         if len(parts) == 2:
             params["id"] = parts[1]
-        return key, params
-
-    def resolve(self, method: str, path: str) -> tuple[Endpoint, dict[str, str]] | None:
-        matched = self.match(path)
-        if matched is None:
-            return None
-        key, params = matched
         endpoint = self.endpoints.get((key, method))
         return None if endpoint is None else (endpoint, params)
 
     def allow(self, path: str) -> str | None:
         """The `Allow` header of a SCIM path, or None for a path that is not one."""
-        matched = self.match(path)
-        return None if matched is None else self.allowed.get(matched[0])
+        resolved = self.resolve("GET", path)
+        return None if resolved is None else self.allowed.get(self._keys.get(resolved[0], ""))
