@@ -59,7 +59,9 @@ def test_every_step_passes_on_a_healthy_connector_including_the_write_round_trip
     code, report = _test_connection(host, token_file, "demo", "--write")
     assert code == 0, report
     assert report["ok"] is True
-    assert [step["status"] for step in report["steps"]] == ["pass"] * 12
+    statuses = {step["name"]: step["status"] for step in report["steps"]}
+    assert statuses.pop("recent requests") in ("pass", "warn"), "read from the activity journal before the test"
+    assert set(statuses.values()) == {"pass"}, report
 
 
 def test_wrong_port_fails_at_the_port_step(host, token_file) -> None:
