@@ -103,3 +103,11 @@ def test_what_happened_to_this_user_lists_every_operation_on_her(page: object, p
     expect(page.locator("table.detail")).to_contain_text("title")  # type: ignore[attr-defined]
     expect(page.locator("table.detail")).to_contain_text(login)  # type: ignore[attr-defined]
     shot(page, "activity-03-operation")
+
+
+def test_the_connectors_page_shows_each_connectors_last_request(page: object) -> None:
+    expect = playwright_sync.expect
+    page.goto(f"{page.url_base}/")  # type: ignore[attr-defined]
+    cell = page.get_by_role("row", name="demo").locator("td.last-request")  # type: ignore[attr-defined]
+    expect(cell).to_contain_text("get 404")
+    shot(page, "activity-04-connectors")

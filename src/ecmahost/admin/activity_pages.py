@@ -102,6 +102,17 @@ def dashboard(connection: Any, names: list[str], now: float) -> list[Panel]:
     return list(panels.values())
 
 
+def last_requests(home: Any) -> dict[str, dict[str, Any]]:
+    """Each connector's last recorded operation, for the Connectors page; empty without a journal."""
+    connection = store.open_for_reading(home)
+    if connection is None:
+        return {}
+    try:
+        return store.last_per_connector(connection)
+    finally:
+        connection.close()
+
+
 def _query(request: Request) -> tuple[store.Query, dict[str, str]]:
     params = {key: request.query_params.get(key, "").strip() for key in ("connector", "user", "outcome", "since")}
     params["since"] = params["since"] if params["since"] in SINCE else "24h"

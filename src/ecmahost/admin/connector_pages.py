@@ -18,6 +18,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ecmahost.admin.activity_pages import clock, last_requests
 from ecmahost.admin.app import redirect, render, state
 from ecmahost.config.errors import ConfigError
 from ecmahost.config.store import ConnectorStore
@@ -86,7 +87,9 @@ def certificate_summary(request: Request) -> dict[str, Any]:
 
 
 async def connectors_page(request: Request) -> Response:
-    return render(request, "connectors.html", rows=_rows(request), certificate=certificate_summary(request))
+    last = last_requests(state(request).home)
+    return render(request, "connectors.html", rows=_rows(request), certificate=certificate_summary(request), last=last,
+                  clock=clock)  # fmt: skip
 
 
 async def export_connector(request: Request) -> Response:
