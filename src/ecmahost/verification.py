@@ -8,13 +8,16 @@ connector (its connection, a file every object type shares) stops all its reques
 
 When the target cannot be reached the connector is not yet verified: its next request that reaches the target
 verifies it first (a request would fail on a down target anyway), so a target that comes back is checked before
-it is used. Once verified, a request pays one attribute test (`clear`).
+it is used. A refused request checks again once the last check is `RECHECK_SECONDS` old, so fixing the target
+instead of the file (adding the column) is noticed too. Once verified clean, a request pays one attribute test
+(`clear`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from ecmahost import errors
@@ -26,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 60
 """seconds a client is told to wait when an object type is not served (a file is fixed and reloaded in seconds)"""
+RECHECK_SECONDS = 60.0
+"""a refused request checks the target again when the last check is older than this: the target may have been
+fixed instead of the file (a column added, an entry created)"""
 RESOURCES = {"User": "Users", "Group": "Groups"}
 
 
@@ -43,6 +49,7 @@ class TargetVerification:
         """why the connector is not verified yet (its target could not be reached), None once it is"""
         self.blocked: dict[str | None, str] = {}
         """object type (None: the whole connector) -> the SCIM error detail its requests get"""
+        self.checked_at = 0.0
         self._lock: asyncio.Lock | None = None
 
     async def settle(self) -> None:
@@ -75,9 +82,27 @@ class TargetVerification:
                 await self.settle()
             except TargetUnavailable as exc:
                 raise errors.TargetUnavailable(exc.detail, retry_after=exc.retry_after) from exc
-        detail = self.blocked.get(None) or (self.blocked.get(object_type) if object_type is not None else None)
+        detail = self._refusal(object_type)
+        if detail is not None and time.monotonic() - self.checked_at >= RECHECK_SECONDS:
+            await self._recheck()
+            detail = self._refusal(object_type)
         if detail is not None:
             raise errors.TargetUnavailable(detail, retry_after=RETRY_AFTER)
+
+    def _refusal(self, object_type: str | None) -> str | None:
+        return self.blocked.get(None) or (self.blocked.get(object_type) if object_type is not None else None)
+
+    async def _recheck(self) -> None:
+        """Check again (once, whoever asks first); the previous verdict stands while the target is down."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if time.monotonic() - self.checked_at < RECHECK_SECONDS:
+                return  # another request just did
+            try:
+                self._record(await self._verify())
+            except TargetUnavailable:
+                self.checked_at = time.monotonic()
 
     async def _verify(self) -> list[TargetProblem]:
         try:
@@ -95,7 +120,11 @@ class TargetVerification:
 
     def _record(self, problems: list[TargetProblem]) -> None:
         name = self.connector.name
+        unchanged = self.settled and problems == self.problems
         self.problems, self.unverified, self.settled = problems, None, True
+        self.checked_at = time.monotonic()
+        if unchanged:  # a recheck that found the same: said already
+            return
         by_type: dict[str | None, list[TargetProblem]] = {}
         for problem in problems:
             by_type.setdefault(problem.object_type, []).append(problem)

@@ -5,12 +5,13 @@ file key and its fix; and one broken object type leaves the other served."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from ecmahost.config.model import ConnectorConfig
 from ecmahost.config.validation import validate_connector
@@ -24,10 +25,12 @@ from ecmahost.home import Home
 from support.hr_schema import hr_metadata
 
 
+def _sync(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://").replace("mysql://", "mysql+pymysql://")
+
+
 def _hr_database(url: str) -> str:
-    engine = create_engine(
-        url.replace("postgresql://", "postgresql+psycopg://").replace("mysql://", "mysql+pymysql://")
-    )
+    engine = create_engine(_sync(url))
     try:
         hr_metadata().create_all(engine)
     finally:
@@ -190,3 +193,31 @@ async def test_the_demo_connector_verifies_clean(demo_url: str, tmp_path: Path) 
         assert await connector.verify() == []
     finally:
         await connector.close()
+
+
+@pytest.mark.anyio
+async def test_a_column_added_to_the_database_is_served_after_the_next_check(hr_url: str, tmp_path: Path) -> None:
+    table = f"HrFix{secrets.token_hex(4)}"
+    engine = create_engine(_sync(hr_url))
+    quoted = engine.dialect.identifier_preparer.quote  # DDL on names this test made up
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"CREATE TABLE {quoted(table)} ({quoted('Id')} VARCHAR(36) PRIMARY KEY, {quoted('Login')} VARCHAR(64))"
+            )
+        )
+    attributes = {"Id": {}, "Login": {"scim": "userName"}, "Nick": {"scim": "nickName"}}
+    raw = hr_file(hr_url, User={"table": table, "anchor": {"attribute": "Id"}, "attributes": attributes})
+    del raw["object_types"]["Group"]
+    connector = SqlConnector(config_of(raw, tmp_path), home=tmp_path)
+    try:
+        assert list(by_key(await connector.verify())) == ["object_types.User.attributes.Nick"]
+        with pytest.raises(TargetMismatch):
+            await connector.search("User", SearchQuery())
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {quoted(table)} ADD COLUMN {quoted('Nick')} VARCHAR(64)"))
+        assert await connector.verify() == []
+        assert (await connector.search("User", SearchQuery())).total == 0
+    finally:
+        await connector.close()
+        engine.dispose()

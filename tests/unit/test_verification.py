@@ -97,3 +97,16 @@ async def test_a_check_that_breaks_leaves_the_connector_served() -> None:
     verification = TargetVerification(ScriptedConnector([RuntimeError("a bug in a check")]), 5)
     await verification.admit("User")
     assert verification.clear
+
+
+async def test_a_refused_request_checks_again_once_the_last_check_is_old(monkeypatch: pytest.MonkeyPatch) -> None:
+    connector = ScriptedConnector([[GROUP_PROBLEM], []])  # then the column was added to the database
+    verification = TargetVerification(connector, 5)
+    await verification.settle()
+    with pytest.raises(errors.TargetUnavailable):
+        await verification.admit("Group")  # checked just now: refused without asking the target
+    assert connector.calls == 1
+    monkeypatch.setattr("ecmahost.verification.RECHECK_SECONDS", 0.0)
+    await verification.admit("Group")
+    assert connector.calls == 2
+    assert verification.clear

@@ -118,7 +118,8 @@ class SqlConnector(Connector):
 
     async def verify(self) -> list[TargetProblem]:
         """Reflect every table the file names (as the first request would) and check the file against them. The
-        reflection is kept for the requests to come when none was made yet."""
+        reflection is kept for the requests to come when none was made yet, or when an object type it could not
+        resolve before now resolves (or the reverse)."""
 
         def reflect_and_check(conn: Any) -> tuple[Reflection, list[TargetProblem]]:
             reflection = reflect_object_types(conn, self.config)
@@ -130,7 +131,7 @@ class SqlConnector(Connector):
         async with self._guard(), self._require_engine().connect() as conn:
             reflection, problems = await conn.run_sync(reflect_and_check)
         async with self._reflecting:
-            if self._tables is None:
+            if self._tables is None or reflection.broken != self._broken:  # first, or the database changed
                 self._broken, self._tables = reflection.broken, reflection.tables
         return problems
 
