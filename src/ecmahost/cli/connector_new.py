@@ -23,6 +23,7 @@ from ecmahost.cli.common import HomeOption, fail, open_home, reported_errors, sa
 # them: every `ecmahost` run, `serve` too, imports all CLI modules first, so a module-level import here delays the
 # host's start.
 if TYPE_CHECKING:
+    from ecmahost.config.model import SchemaViews
     from ecmahost.home import Home
     from ecmahost.wizard.answers import Answers
     from ecmahost.wizard.draft import ConnectorDraft
@@ -60,6 +61,14 @@ SingleValueOption = Annotated[list[str] | None, _opt("TYPE:ATTRIBUTE: treat as s
 DisableOption = Annotated[list[str] | None, _opt("TYPE=nothing|delete|set:ATTR=false.", "--disable")]
 DeleteOption = Annotated[list[str] | None, _opt("TYPE=delete|nothing|set:ATTR=true.", "--delete")]
 DryRunOption = Annotated[bool, _opt("Print the connector file instead of saving it.", "--dry-run")]
+ViewsOption = Annotated[
+    str | None,
+    _opt(
+        "Which SCIM views the connector serves: both (the default: core paths and the ECMA2Host extension), core "
+        "(strict RFC 7643 clients) or extension (Entra's ECMA template); see docs/configuration.md.",
+        "--views",
+    ),
+]
 SkipTargetCheckOption = Annotated[
     bool,
     _opt(
@@ -88,6 +97,7 @@ def new(
     single_value: SingleValueOption = None,
     disable: DisableOption = None,
     delete: DeleteOption = None,
+    views: ViewsOption = None,
     no_token: Annotated[bool, _opt("Do not generate a token now.", "--no-token")] = False,
     no_input: Annotated[bool, _opt("Never prompt: missing answers take the proposal.", "--no-input")] = False,
     dry_run: DryRunOption = False,
@@ -99,12 +109,14 @@ def new(
     from ecmahost.wizard.draft import ConnectorDraft
 
     with reported_errors(), _answer_errors():
+        chosen_views = _views(views)
         where = open_home(home)
         answers = _collect(answers_file, name, type_, description, connect, url, password_env)
         _collect_object_types(answers, object_type, option, anchor, anchor_generate, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
         draft = ConnectorDraft()
         token = run_questions(draft, answers, where, interactive=not no_input, token=not no_token)
+        _set_views(draft, chosen_views)
         _finish(draft, where, token, dry_run, skip_target_check)
 
 
@@ -125,6 +137,7 @@ def edit(
     single_value: SingleValueOption = None,
     disable: DisableOption = None,
     delete: DeleteOption = None,
+    views: ViewsOption = None,
     generate_token: Annotated[bool, _opt("Replace the token with a new one, shown once.", "--generate-token")] = False,
     no_input: Annotated[bool, _opt("Never prompt: only the given answers change.", "--no-input")] = False,
     dry_run: DryRunOption = False,
@@ -137,12 +150,14 @@ def edit(
     from ecmahost.wizard.draft import draft_from_file
 
     with reported_errors(), _answer_errors():
+        chosen_views = _views(views)
         where = open_home(home)
         draft = draft_from_file(ConnectorStore(where).read_raw(name))
         answers = _collect(answers_file, name, draft.type, description, connect, url, password_env)
         _collect_object_types(answers, object_type, option, anchor, anchor_generate, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
         token = run_questions(draft, answers, where, interactive=not no_input, token=generate_token)
+        _set_views(draft, chosen_views)
         _finish(draft, where, token, dry_run, skip_target_check)
 
 
@@ -243,6 +258,30 @@ def _collect_values(answers: Answers, multi_valued: list[str] | None, single_val
             type_name, attribute = _split_type(item, flag)
             entry = answers.object_types.setdefault(type_name, ObjectTypeAnswers(""))
             getattr(entry, field).append(attribute)
+
+
+def _views(views: str | None) -> SchemaViews | None:
+    """`--views` read (any case); a value that is none of the choices ends the command, listing them."""
+    from ecmahost.config.model import SchemaViews
+
+    if views is None:
+        return None
+    try:
+        return SchemaViews(views.lower())
+    except ValueError:
+        fail(f"--views {views!r}: choose one of {', '.join(v.value for v in SchemaViews)}")
+
+
+def _set_views(draft: ConnectorDraft, views: SchemaViews | None) -> None:
+    """The file's `views:` key: left out for the default (`both`); without `--views`, the file keeps its own."""
+    from ecmahost.config.model import SchemaViews
+
+    if views is None:
+        return
+    if views is SchemaViews.BOTH:
+        draft.extra.pop("views", None)
+    else:
+        draft.extra["views"] = views.value
 
 
 def _finish(draft: ConnectorDraft, home: Home, token: str | None, dry_run: bool, skip_target_check: bool) -> None:
