@@ -216,7 +216,11 @@ class ActivityJournal:
         self.retention_seconds = retention_days * 86400
         self.max_bytes = int(max_megabytes * 1024 * 1024)
         self.waiting: deque[Answered] = deque()
+        self.limit = MAX_WAITING
+        """0 once the writer is gone (stopped, or the file could not be opened): nothing more is queued"""
         self.dropped = 0
+        """operations not recorded because the queue was full (only the request thread adds to it)"""
+        self.reported = 0
         self.written = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -235,7 +239,7 @@ class ActivityJournal:
         verbose: bool,
     ) -> None:
         """Queue one answered request; never blocks (a full queue drops it and counts the drop)."""
-        if len(self.waiting) >= MAX_WAITING:
+        if len(self.waiting) >= self.limit:
             self.dropped += 1
             return
         self.waiting.append(
@@ -256,12 +260,14 @@ class ActivityJournal:
 
     def start(self) -> None:
         self._stop.clear()
+        self.limit = MAX_WAITING
         self._thread = threading.Thread(target=self._run, name="ecmahost-activity", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         """Write what waits and stop the writer."""
         self._stop.set()
+        self.limit = 0
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -271,6 +277,8 @@ class ActivityJournal:
             connection = store.connect(self.path)
         except Exception:
             logger.exception("the activity journal %s cannot be opened; operations are not recorded", self.path)
+            self.limit = 0
+            self.waiting.clear()
             return
         builder = RecordBuilder()
         next_prune = 0.0
@@ -300,9 +308,12 @@ class ActivityJournal:
                 logger.exception("activity record of request %s could not be built", answered.request_id)
             if len(rows) % YIELD_EVERY == 0:
                 time.sleep(0)  # hand the GIL back to the event loop: a long batch must not delay requests
-        if self.dropped:
-            logger.warning("activity journal: %d operation(s) not recorded (the writer fell behind)", self.dropped)
-            self.dropped = 0
+        dropped = self.dropped
+        if dropped > self.reported:
+            logger.warning(
+                "activity journal: %d operation(s) not recorded (the writer fell behind)", dropped - self.reported
+            )
+            self.reported = dropped
         if not rows:
             return
         try:

@@ -214,3 +214,16 @@ def test_below_verbose_a_value_echoed_in_an_error_detail_is_masked(tmp_path: Pat
     quiet, loud = _rows(journal)
     assert quiet["detail"] == "active must be a boolean, got '…'"
     assert TITLE in loud["detail"]
+
+
+def test_a_journal_that_cannot_be_opened_queues_nothing(tmp_path: Path) -> None:
+    blocker = tmp_path / "activity"
+    blocker.write_text("a file where the folder should be")
+    journal = _journal(tmp_path)
+    journal.start()
+    assert journal._thread is not None
+    journal._thread.join(timeout=10)  # the writer gives up at once, leaving the request path nothing to hold
+    _create(journal, "henry", "r9")
+    assert len(journal.waiting) == 0
+    assert journal.dropped == 1
+    journal.stop()
