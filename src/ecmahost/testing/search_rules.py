@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecmahost.connectors.query import (
+    META_CREATED,
     And,
     Any_,
     Change,
@@ -120,6 +121,28 @@ class SearchRules(ContractBase):
         assert [r[n.login] for r in up.records] == names
         assert [r[n.login] for r in down.records] == names[::-1][:2]
         assert down.total == 4
+
+    async def test_meta_timestamps_filter_and_sort_where_stored(self, contract_connector, contract_names, tag):
+        """A connector that declares `timestamps` compares and sorts on them as on any dateTime attribute."""
+        c, n = contract_connector, contract_names
+        if META_CREATED not in c.timestamps(n.user):
+            pytest.skip("the target stores no creation time")
+        for i in range(3):
+            await self._user(c, n, f"{tag}-{i}")
+        scope = Compare(n.login, Op.SW, tag)
+        stored = {r[n.login]: r for r in (await c.search(n.user, SearchQuery(filter=scope))).records}
+        for key in sorted(c.timestamps(n.user)):
+            pivot = stored[f"{tag}-0"][key]
+            later = {login for login, r in stored.items() if r[key] > pivot}
+            assert await self._logins(c, n, tag, Compare(key, Op.GT, pivot)) == later
+            assert await self._logins(c, n, tag, Compare(key, Op.GE, pivot)) == later | {
+                login for login, r in stored.items() if r[key] == pivot
+            }
+            assert await self._logins(c, n, tag, Present(key)) == set(stored)
+            for descending in (False, True):
+                found = await c.search(n.user, SearchQuery(filter=scope, sort=Sort(key, descending)))
+                values = [r[key] for r in found.records]
+                assert values == sorted(values, reverse=descending)
 
     async def test_any_matches_an_element_of_a_complex_attribute(self, contract_connector, contract_names, tag):
         c, n = contract_connector, contract_names
