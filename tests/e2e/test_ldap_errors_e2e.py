@@ -95,7 +95,11 @@ def test_a_value_of_the_wrong_syntax_is_named_with_its_scim_path(scim: httpx.Cli
     assert "syntax" in detail
 
 
-def test_a_taken_name_is_409(scim: httpx.Client) -> None:
-    user = create_user(scim)
+def test_a_taken_name_is_409_naming_the_attribute_the_dn_is_made_of(scim: httpx.Client) -> None:
+    user, other = create_user(scim), create_user(scim)
     again = {"schemas": [CORE_USER], "userName": user["userName"], "name": {"familyName": "Again"}}
-    refused(scim.post("/Users", json=again), 409, "uniqueness")
+    assert "userName (target attribute uid)" in refused(scim.post("/Users", json=again), 409, "uniqueness")
+    rename = {"op": "replace", "path": "userName", "value": user["userName"]}
+    response = scim.patch(f"/Users/{other['id']}", json={"schemas": [PATCH], "Operations": [rename]})
+    assert "userName (target attribute uid)" in refused(response, 409, "uniqueness")
+    assert scim.get(f"/Users/{other['id']}").json()["userName"] == other["userName"]

@@ -22,7 +22,7 @@ from ldap3 import MODIFY_REPLACE
 from ldap3.core import exceptions as ldap_exc
 
 from ecmahost.config.model import AnchorGeneration
-from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation
+from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectExists, Problem
 from ecmahost.connectors.ldap import dn as dns
 from ecmahost.connectors.ldap import members, placement, references
 from ecmahost.connectors.ldap.directory import Directory
@@ -55,6 +55,8 @@ def add(session: Session, directory: Directory, spec: ObjectSpec, record: Record
             attributes[spec.target.member_attribute or ""] = initial
     try:
         session.add(dn, attributes)
+    except ldap_exc.LDAPEntryAlreadyExistsResult:
+        raise _name_taken(spec, dn) from None
     except ldap_exc.LDAPNoSuchObjectResult:
         if not spec.target.create_missing_ous:
             raise ConstraintViolation(
@@ -63,6 +65,16 @@ def add(session: Session, directory: Directory, spec: ObjectSpec, record: Record
         placement.create_parents(session, dn, spec.target.base_dn, directory.settings.base_dns)
         session.add(dn, attributes)
     return dn
+
+
+def _name_taken(spec: ObjectSpec, dn: str) -> ObjectExists:
+    """Another entry already has the name `dn`: the attribute its RDN is made of is taken (the value is not said)."""
+    named = [name for name in spec.types if name.lower() in dns.rdn_values(dn)]
+    if len(named) != 1:
+        return ObjectExists(f"another {spec.object_type} entry already has this name")
+    return ObjectExists(
+        f"{named[0]}: the value is already taken (it names the entry)", attribute=named[0], problem=Problem.TAKEN
+    )
 
 
 def _with_defaults(spec: ObjectSpec, values: dict[str, Any]) -> dict[str, Any]:
@@ -140,7 +152,10 @@ def modify(
     if new_dn is not None:
         if spec.anchor == DN_ATTRIBUTE:
             raise ConstraintViolation(f"the DN is the anchor (id) of {spec.object_type}: it cannot change")
-        placement.move(session, directory, spec, dn, new_dn)
+        try:
+            placement.move(session, directory, spec, dn, new_dn)
+        except ldap_exc.LDAPEntryAlreadyExistsResult:
+            raise _name_taken(spec, new_dn) from None
     target = new_dn or dn
     changes = {name: [(MODIFY_REPLACE, values)] for name, values in assignments.items()}
     try:
