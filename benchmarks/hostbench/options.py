@@ -30,6 +30,8 @@ class BenchOptions:
     chart: bool
     keep_database: bool
     workloads: tuple[str, ...] = ()
+    activity: bool = True
+    """the host's activity journal on (its default), or off to measure what it costs"""
     """host workloads to run, by script name (empty: all)"""
 
     @property
@@ -76,6 +78,9 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
     )
     parser.add_argument("--no-chart", dest="chart", action="store_false", help="skip the PNG chart")
     parser.add_argument("--keep-database", action="store_true", help="do not drop the database at the end")
+    parser.add_argument(
+        "--no-activity", dest="activity", action="store_false", help="run the host with its activity journal off"
+    )
     args = parser.parse_args(argv)
     if args.size < 10:
         parser.error("--size must be at least 10")
@@ -97,4 +102,5 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
         chart=args.chart,
         keep_database=args.keep_database,
         workloads=tuple(name.strip() for name in args.workloads.split(",") if name.strip()),
+        activity=args.activity,
     )

@@ -32,6 +32,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from ecmahost.home import Home
+from ecmahost.settings import ActivitySettings, HostSettings, save_settings
 
 PROFILED = ("get_filter", "post_users", "patch_users")
 SCIM2_SEED_LIMIT = 10_000
@@ -130,6 +131,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
         home = prepare_home(
             Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="hostbench-home-"))), url, token
         )
+        if not options.activity:
+            save_settings(home, HostSettings(activity=ActivitySettings(enabled=False)))
         host = start_server(host_spec(home, options.workers), home, _free_port(), token, logs)
         cleanup.callback(host.stop)
         results["host"].update(
