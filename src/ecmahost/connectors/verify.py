@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from ecmahost.config.model import AnchorGeneration, ConnectorConfig, ObjectTypeConfig
+from ecmahost.config.model import AnchorGeneration, ConnectorConfig, ObjectTypeConfig, SchemaViews
 from ecmahost.connectors.base import TargetProblem
 
 
@@ -32,7 +32,7 @@ def anchor_problems(config: ConnectorConfig, name: str, object_type: ObjectTypeC
     if anchor.generate is not AnchorGeneration.NONE:
         return []
     selected = object_type.attributes.get(anchor.attribute)
-    core_only = str(getattr(config, "views", "both")) == "core"
+    core_only = config.views is SchemaViews.CORE
     if selected is not None and (selected.scim or not core_only):
         return []
     return [
