@@ -158,7 +158,7 @@ class RecordBuilder:
     """Turns `Answered` facts into store rows (in the writer thread), remembering each object's identifiers."""
 
     def __init__(self) -> None:
-        self.known: OrderedDict[tuple[str, str], dict[str, str]] = OrderedDict()
+        self.known: OrderedDict[tuple[str, str, str], dict[str, str]] = OrderedDict()
 
     def row(self, answered: Answered) -> tuple[Any, ...]:
         path, _, query = answered.target.partition("?")
@@ -171,7 +171,7 @@ class RecordBuilder:
             found["id"] = path_id[:256]
         if answered.verb == "search" and (pair := _filter_identifier(query)) is not None:
             found.setdefault(pair[0], pair[1][:256])
-        found = self._remembered(answered.connector, found)
+        found = self._remembered(answered.connector, object_type, found)
         error = response if failed and isinstance(response, dict) else {}
         detail = error.get("detail")
         return (
@@ -195,12 +195,12 @@ class RecordBuilder:
             _verbose_text(answered.response_body) if answered.verbose else None,
         )
 
-    def _remembered(self, connector: str, found: dict[str, str]) -> dict[str, str]:
+    def _remembered(self, connector: str, object_type: str | None, found: dict[str, str]) -> dict[str, str]:
         """`found` completed with what earlier records of the same id named, and remembered for later ones."""
         resource_id = found.get("id")
         if resource_id is None:
             return found
-        key = (connector, resource_id)
+        key = (connector, object_type or "", resource_id)  # a User and a Group may share an id
         merged = {**self.known.pop(key, {}), **found}
         self.known[key] = merged
         if len(self.known) > MAX_KNOWN:

@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS operations (
 CREATE INDEX IF NOT EXISTS operations_at ON operations (at);
 CREATE INDEX IF NOT EXISTS operations_connector_at ON operations (connector, at);
 CREATE INDEX IF NOT EXISTS operations_request_id ON operations (request_id);
-CREATE INDEX IF NOT EXISTS operations_resource ON operations (connector, resource_id);
+CREATE INDEX IF NOT EXISTS operations_resource ON operations (connector, object_type, resource_id);
 """
 _INSERT = f"INSERT INTO operations ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
@@ -133,7 +133,8 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
 @dataclass(frozen=True, slots=True)
 class Query:
     """What `ecmahost activity` asks: every field optional; `user` matches any identifier of the object, and
-    every operation on an object one of whose operations matched (a PATCH carries only the id)."""
+    every operation on an object (same connector, object type and id) one of whose operations matched (a PATCH
+    carries only the id)."""
 
     connector: str | None = None
     user: str | None = None
@@ -155,7 +156,10 @@ def search(connection: sqlite3.Connection, query: Query) -> list[dict[str, Any]]
         clauses.append("connector = ?")
         params.append(query.connector)
     if query.user is not None:
-        clauses.append(f"({_IDENTIFIERS} OR resource_id IN (SELECT resource_id FROM operations WHERE {_IDENTIFIERS}))")
+        clauses.append(
+            f"({_IDENTIFIERS} OR (connector, object_type, resource_id) IN "
+            f"(SELECT connector, object_type, resource_id FROM operations WHERE {_IDENTIFIERS}))"
+        )
         params += [query.user] * 8
     if query.outcome is not None:
         clauses.append("outcome = ?")

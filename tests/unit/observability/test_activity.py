@@ -227,3 +227,13 @@ def test_a_journal_that_cannot_be_opened_queues_nothing(tmp_path: Path) -> None:
     assert len(journal.waiting) == 0
     assert journal.dropped == 1
     journal.stop()
+
+
+def test_a_group_sharing_a_users_id_is_neither_named_nor_matched_as_that_user(tmp_path: Path) -> None:
+    journal = _journal(tmp_path)
+    _create(journal, "ivy", "u1")
+    journal.record("demo", "get", "GET", f"{BASE}/Groups/id-ivy", 200, 0.001, "g1", None, b'{"id": "id-ivy"}', False)
+    rows = _rows(journal)
+    assert rows[1]["user_name"] is None
+    connection = store.connect(journal.path)
+    assert [row["request_id"] for row in store.search(connection, store.Query(user="ivy"))] == ["u1"]
