@@ -293,3 +293,19 @@ async def test_discovery_reads_classes_attributes_and_server_facts(ldap: LdapCon
     assert group["member"].type is AttributeType.REFERENCE
     assert schema.detail["naming_contexts"] == BASE_DN
     assert schema.detail["paged_results"] == "yes"
+
+
+async def test_writes_after_verify_and_discovery_behave_as_before(ldap: LdapConnector) -> None:
+    """verify and discover read the subschema without attaching it to the pooled connection they ran on: ldap3
+    would otherwise check that connection's later writes against the schema itself (a mail of the wrong syntax
+    raised on the client) instead of sending them as every other connection does."""
+    assert await ldap.verify() == []
+    await ldap.discover()
+    assert all(conn.server.schema is None for conn in ldap.pool._idle)
+    with pytest.raises(ConstraintViolation, match="mail"):
+        await _user(ldap, _tag(), mail="ünïcode@example.org")  # IA5 String: the server refuses it
+    uid = _tag()
+    created = await _user(ldap, uid, mail=f"{uid}@example.org")
+    await ldap.update("User", created["entryUUID"], Change(set={"givenName": "Changed"}))
+    assert (await ldap.get("User", created["entryUUID"]))["givenName"] == "Changed"
+    assert all(conn.server.schema is None for conn in ldap.pool._idle)

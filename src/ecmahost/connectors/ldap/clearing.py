@@ -5,8 +5,9 @@
 - cannot be cleared: the MUST attributes of the object classes (and their superiors) and the attributes the DN
   template names (clearing the RDN value is refused by every server), when they have no template.
 
-Read once per object type, through ldap3's parser of the subschema the server publishes; a server that publishes
-none (or hides it from the bind account) gives only what the connector file says. It writes nothing.
+Read once per object type, through ldap3's parser of the subschema the server publishes (`subschema.read`); a
+server that publishes none (or hides it from the bind account) gives only what the connector file says. It
+writes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ldap3.core import exceptions as ldap_exc
-from ldap3.protocol.rfc4512 import SchemaInfo
-
 from ecmahost.connectors.base import ClearRules
+from ecmahost.connectors.ldap import subschema
 from ecmahost.connectors.ldap.discovery import attributes_of
 from ecmahost.connectors.ldap.session import Session
 from ecmahost.connectors.ldap.spec import ObjectSpec
@@ -26,7 +25,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 def clear_rules(session: Session, spec: ObjectSpec) -> ClearRules:
-    schema = _schema(session)
+    schema = subschema.read(session)
     names = {name: _aliases(schema, name) for name in spec.types if name.lower() != spec.anchor.lower()}
     defaulted = {d.lower() for d in spec.target.create_defaults}
     must = _must(schema, spec.target.object_classes) if schema is not None else set()
@@ -38,26 +37,6 @@ def clear_rules(session: Session, spec: ObjectSpec) -> ClearRules:
         keep.discard(spec.password)
         required.discard(spec.password)
     return ClearRules(keep=frozenset(keep), required=frozenset(required))
-
-
-def _schema(session: Session) -> SchemaInfo | None:
-    """The subschema (RFC 4512 §4.2), parsed but not attached to the pooled connection's server: attached, it
-    would make ldap3 validate and format that connection's later writes by it, unlike the other connections'."""
-    try:
-        root = session.read("", ["subschemaSubentry"])
-        where = root.get("subschemaSubentry") if root is not None else []
-        if not where:
-            return None
-        dn = where[0].decode("utf-8")
-        found = session.search(dn, "(objectClass=subschema)", "base", ["objectClasses", "attributeTypes"])
-    except ldap_exc.LDAPOperationResult:
-        return None  # hidden from the bind account: only what the connector file says
-    if not found:
-        return None
-    definitions = {
-        name: [v.decode("utf-8") for v in found[0].get(name)] for name in ("objectClasses", "attributeTypes")
-    }
-    return SchemaInfo(dn, definitions, {})
 
 
 def _aliases(schema: Any, name: str) -> set[str]:

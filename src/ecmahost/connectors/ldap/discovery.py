@@ -1,17 +1,17 @@
 """Discover what a directory offers: the root DSE (vendor, naming contexts, supported controls) and the
 subschema (object classes with their kind and attributes; attribute types with syntax and single/multi value).
 
-It reads through ldap3's schema parser on a connection it is lent; it writes nothing and keeps nothing.
+It reads through ldap3's schema parser on a connection it is lent (`subschema.read`, never attached to it); it
+writes nothing and keeps nothing.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ldap3 import ALL
-
 from ecmahost.config.model import AttributeType
 from ecmahost.connectors.base import DiscoveredAttribute, DiscoveredObjectClass, DiscoveredSchema
+from ecmahost.connectors.ldap import subschema
 from ecmahost.connectors.ldap.session import PAGED_RESULTS, PERMISSIVE_MODIFY, Session
 
 SYNTAXES = {
@@ -36,12 +36,9 @@ OPERATIONAL_ANCHORS = ("entryUUID", "nsUniqueId", "objectGUID")
 
 
 def discover(session: Session) -> DiscoveredSchema:
-    server = session.conn.server
-    server.get_info = ALL
-    session.conn.refresh_server_info()
-    info, schema = server.info, server.schema
+    schema = subschema.read(session)  # not attached to the pooled connection (see `subschema`)
     if schema is None:
-        return DiscoveredSchema(detail=_detail(info, session))
+        return DiscoveredSchema(detail=_detail(session))
     types = schema.attribute_types
     anchors = [name for name in OPERATIONAL_ANCHORS if name in types]
     classes = []
@@ -55,7 +52,7 @@ def discover(session: Session) -> DiscoveredSchema:
         if kind == "structural":
             attributes += [_attribute(schema, a, required=False, anchor=True) for a in anchors]
         classes.append(DiscoveredObjectClass(name=name, kind=kind, attributes=attributes))
-    return DiscoveredSchema(object_classes=classes, detail=_detail(info, session))
+    return DiscoveredSchema(object_classes=classes, detail=_detail(session))
 
 
 def attributes_of(schema: Any, object_class: Any) -> tuple[list[str], list[str]]:
@@ -111,12 +108,12 @@ def _syntax(schema: Any, attribute_type: Any) -> str | None:
     return None
 
 
-def _detail(info: Any, session: Session) -> dict[str, str]:
+def _detail(session: Session) -> dict[str, str]:
     features = session.features
     controls = features.controls
     detail = {
-        "vendor": features.vendor or _first(getattr(info, "vendor_name", None)) or "unknown",
-        "version": features.version or _first(getattr(info, "vendor_version", None)) or "",
+        "vendor": features.vendor or "unknown",
+        "version": features.version,
         "naming_contexts": "; ".join(features.naming_contexts),
         "paged_results": _yes(PAGED_RESULTS in controls),
         "permissive_modify": _yes(PERMISSIVE_MODIFY in controls)
@@ -127,12 +124,6 @@ def _detail(info: Any, session: Session) -> dict[str, str]:
         "supported_controls": ", ".join(sorted(controls)),
     }
     return {key: value for key, value in detail.items() if value}
-
-
-def _first(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return str(value[0]) if value else ""
-    return str(value) if value else ""
 
 
 def _yes(flag: bool) -> str:

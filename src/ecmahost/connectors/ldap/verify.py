@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ldap3 import ALL
-
 from ecmahost.config.model import AnchorGeneration, ConnectorConfig
 from ecmahost.connectors.base import TargetProblem
 from ecmahost.connectors.ldap import dn as dns
+from ecmahost.connectors.ldap import subschema
 from ecmahost.connectors.ldap.directory import Directory
 from ecmahost.connectors.ldap.discovery import attributes_of
 from ecmahost.connectors.ldap.session import Session
@@ -33,13 +32,10 @@ def directory_problems(session: Session, directory: Directory, config: Connector
     for base in directory.settings.base_dns:
         if session.read(base, []) is None:
             found.append(_missing_base("connection.base_dns", base, None))
-    server = session.conn.server
-    if server.schema is None:
-        server.get_info = ALL
-        session.conn.refresh_server_info()
+    schema = subschema.read(session)  # not attached to the pooled connection: its later writes stay as before
     for name, spec in directory.specs.items():
         found += anchor_problems(config, name, config.object_types[name])
-        found += _ObjectTypeCheck(session, server.schema, spec).problems()
+        found += _ObjectTypeCheck(session, schema, spec).problems()
     return found
 
 
