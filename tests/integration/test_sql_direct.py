@@ -23,6 +23,7 @@ from ecmahost.connectors.errors import ConstraintViolation, ObjectExists, Object
 from ecmahost.connectors.query import MEMBERS, Change, Compare, Op, SearchQuery
 from ecmahost.connectors.sql import SqlConnection, SqlConnector
 from ecmahost.connectors.sql.demo_schema import create_demo_tables, demo_connector_config
+from ecmahost.connectors.sql.direct import DirectPool
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 PHONES = [
@@ -59,7 +60,7 @@ def _login(tag: str) -> str:
 # -- which path --------------------------------------------------------------------------------------------------
 async def test_requests_run_on_the_direct_pool_and_not_on_sqlalchemys(demo_url: str, tmp_path: Path) -> None:
     async with _opened(demo_url, tmp_path) as connector:
-        assert connector._direct is not None
+        assert isinstance(connector._executor, DirectPool)
         created = await connector.create("User", {"ContosoLogin": _login("which"), "PhoneNumbers": PHONES})
         engine = connector._require_engine()
         await engine.dispose()  # SQLAlchemy's pool served reflection; from here on it must stay empty
@@ -69,14 +70,14 @@ async def test_requests_run_on_the_direct_pool_and_not_on_sqlalchemys(demo_url: 
         sqlalchemy_pool: Any = engine.pool
         assert (sqlalchemy_pool.checkedin(), sqlalchemy_pool.checkedout()) == (0, 0)
         status = connector.pool_status()
-        assert status == connector._direct.status()
+        assert status == connector._executor.status()
         assert status["size"] >= 1
         assert status["checked_out"] == 0, "connections go back to the pool after each request"
 
 
 async def test_direct_false_runs_requests_through_sqlalchemy(demo_url: str, tmp_path: Path) -> None:
     async with _opened(demo_url, tmp_path, direct=False) as connector:
-        assert connector._direct is None
+        assert not isinstance(connector._executor, DirectPool)
         await connector.search("User", SearchQuery(limit=1))
         sqlalchemy_pool: Any = connector._require_engine().pool
         assert sqlalchemy_pool.checkedin() >= 1
@@ -122,7 +123,7 @@ async def _provisioning_cycle(connector: SqlConnector, run: str) -> tuple[list[A
 async def _membership_rows(conn: Any, connector: SqlConnector, group: str) -> list[tuple[Any, ...]]:
     spec = (await connector._object_tables("Group")).members
     assert spec is not None
-    return list((await conn.execute(select(spec.table).where(spec.group_key == group))).all())
+    return list(await conn.fetch(select(spec.table).where(spec.group_key == group)))
 
 
 def _neutral(value: Any, labels: dict[str, str]) -> Any:
@@ -149,7 +150,7 @@ async def test_the_direct_path_gives_the_same_records_as_sqlalchemy(demo_url: st
     cycles = {}
     for direct in (True, False):
         async with _opened(demo_url, tmp_path, direct=direct) as connector:
-            assert (connector._direct is not None) is direct
+            assert isinstance(connector._executor, DirectPool) is direct
             seen, labels = await _provisioning_cycle(connector, f"{direct}-{time.time_ns()}")
             cycles[direct] = _neutral(seen, labels)
     assert cycles[True] == cycles[False]
@@ -233,8 +234,9 @@ async def test_after_the_server_ended_every_session_a_read_and_a_write_succeed(d
 async def test_a_read_that_finds_no_free_connection_says_the_pool_is_exhausted(demo_url: str, tmp_path: Path) -> None:
     async with _opened(demo_url, tmp_path, pool_size=1, pool_timeout_seconds=0.3) as connector:
         created = await connector.create("User", {"ContosoLogin": _login("pool")})
-        assert connector._direct is not None
-        async with connector._direct.connection():  # the only connection: the read must give up, not wait on
+        direct = connector._executor
+        assert isinstance(direct, DirectPool)
+        async with direct.connection():  # the only connection: the read must give up, not wait on
             with pytest.raises(TargetUnavailable, match="pool is exhausted"):
                 await connector.get("User", created["InternalGUID"])
         assert (await connector.get("User", created["InternalGUID"]))["InternalGUID"] == created["InternalGUID"]
@@ -247,8 +249,8 @@ async def test_a_request_cancelled_mid_query_leaves_no_half_used_connection_behi
     must not find it mid-operation ("another operation is in progress")."""
     async with _opened(demo_url, tmp_path, pool_size=1) as connector:
         created = await connector.create("User", {"ContosoLogin": _login("cancel")})
-        assert connector._direct is not None
-        direct = connector._direct
+        direct = connector._executor
+        assert isinstance(direct, DirectPool)
 
         async def slow_request() -> None:
             async with direct.connection() as conn:

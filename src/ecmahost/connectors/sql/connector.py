@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import literal, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ecmahost.config.model import AnchorGeneration, ConnectorConfig
@@ -33,15 +32,15 @@ from ecmahost.connectors.errors import (
 )
 from ecmahost.connectors.query import MEMBERS, META_CREATED, META_MODIFIED, Change, Record, SearchQuery, SearchResult
 from ecmahost.connectors.sql import clearing, explain, reads, writes
-from ecmahost.connectors.sql.direct import CONNECTION_LOST, DirectPool
 from ecmahost.connectors.sql.discovery import discover_schema
-from ecmahost.connectors.sql.engine import async_url, create_direct_pool, create_engine
+from ecmahost.connectors.sql.engine import async_url, create_engine, create_executor
 from ecmahost.connectors.sql.errors import (
     NAMED_PROBLEMS,
     constraint_error,
     is_deadlock,
     translated,
 )
+from ecmahost.connectors.sql.executor import Session, SqlExecutor
 from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 from ecmahost.connectors.sql.tables import ObjectTables, Reflection, reflect_object_types, target_of
 from ecmahost.connectors.sql.values import anchor_to_db
@@ -60,8 +59,8 @@ class SqlConnector(Connector):
         super().__init__(config, home=home)
         self.connection = _connection_settings(config)
         self._engine: AsyncEngine | None = None
-        self._reader: AsyncEngine | None = None
-        self._direct: DirectPool | None = None
+        self._executor: SqlExecutor | None = None
+        """what every request's statements run through (`executor`), made with the engine"""
         self._tables: dict[str, ObjectTables] | None = None
         self._broken: dict[str, str] = {}
         """object type -> why it is not served (what the file names that the database lacks)"""
@@ -71,23 +70,16 @@ class SqlConnector(Connector):
         self._require_engine()
 
     async def close(self) -> None:
-        engine, self._engine, self._reader, self._tables = self._engine, None, None, None
-        direct, self._direct = self._direct, None
-        if direct is not None:
-            await direct.close()
+        engine, self._engine, self._tables = self._engine, None, None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await executor.close()
         if engine is not None:
             await engine.dispose()
 
     def pool_status(self) -> dict[str, int]:
         """Connection pool usage for `/metrics` (empty before the first request opens the engine)."""
-        if self._direct is not None:
-            return self._direct.status()
-        if self._engine is None:
-            return {}
-        pool: Any = self._engine.pool
-        if not hasattr(pool, "checkedout"):
-            return {}
-        return {"size": pool.size(), "checked_out": pool.checkedout(), "overflow": max(0, pool.overflow())}
+        return {} if self._executor is None else self._executor.status()
 
     def has_members(self, object_type: str) -> bool:
         spec = self.config.object_types.get(object_type)  # type: ignore[call-overload]
@@ -268,29 +260,29 @@ class SqlConnector(Connector):
         return translated(self.connection.statement_timeout_seconds, unique_keys)
 
     def _require_engine(self) -> AsyncEngine:
+        """The engine (reflection, discovery, checks) and, made with it, the executor requests run through."""
         if self._engine is None:
             self._engine = create_engine(self.connection, home=self.home)
-            # Reads run in autocommit: no BEGIN/ROLLBACK round trips. At READ COMMITTED (the default of
-            # PostgreSQL; MariaDB's REPEATABLE READ only matters inside a transaction) each statement sees the
-            # latest committed data either way.
-            self._reader = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-            self._direct = create_direct_pool(self.connection, self._engine, home=self.home)
+            self._executor = create_executor(self.connection, self._engine, home=self.home)
         return self._engine
 
-    def _autocommit(self) -> AbstractAsyncContextManager[Any]:
-        """A connection for one single statement write (atomic by itself: no BEGIN/COMMIT round trips). Never
+    def _require_executor(self) -> SqlExecutor:
+        executor = self._executor
+        if executor is None:
+            self._require_engine()
+            executor = self._executor
+            assert executor is not None
+        return executor
+
+    def _autocommit(self) -> AbstractAsyncContextManager[Session]:
+        """A session for one single statement write (atomic by itself: no BEGIN/COMMIT round trips). Never
         retried: unlike a read, a write that may have reached the database is not safe to repeat."""
-        self._require_engine()
-        if self._direct is not None:
-            return self._direct.connection()
-        assert self._reader is not None
-        return self._reader.connect()
+        return self._require_executor().connection()
 
-    def _begin(self) -> AbstractAsyncContextManager[Any]:
-        engine = self._require_engine()
-        return self._direct.transaction() if self._direct is not None else engine.begin()
+    def _begin(self) -> AbstractAsyncContextManager[Session]:
+        return self._require_executor().transaction()
 
-    async def _transaction(self, statements: Callable[[Any], Awaitable[T]], attempts: int = 3) -> T:
+    async def _transaction(self, statements: Callable[[Session], Awaitable[T]], attempts: int = 3) -> T:
         """Run `statements` in one transaction; a deadlock victim (rolled back whole by the database) runs again,
         so two PATCHes racing on one group both succeed instead of one getting 503."""
         for attempt in range(1, attempts + 1):
@@ -303,25 +295,18 @@ class SqlConnector(Connector):
                 await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _read(self, statements: Callable[[Any], Awaitable[T]]) -> T:
+    async def _read(self, statements: Callable[[Session], Awaitable[T]]) -> T:
         """Run read-only `statements`, once more on a fresh connection if the pooled one was dead (the database
         restarted): a read is safe to repeat, and the first failure has already invalidated the stale pool."""
-        self._require_engine()
-        for attempt in (1, 2):
-            try:
-                if self._direct is not None:
-                    async with self._direct.connection() as conn:
-                        return await statements(conn)
-                assert self._reader is not None
-                async with self._reader.connect() as conn:
-                    return await statements(conn)
-            except CONNECTION_LOST:
-                if attempt == 2:
-                    raise
-            except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        executor = self._require_executor()
+        try:
+            async with executor.connection() as conn:
+                return await statements(conn)
+        except Exception as exc:
+            if not executor.lost(exc):
+                raise
+        async with executor.connection() as conn:
+            return await statements(conn)
 
     async def _reflected(self) -> dict[str, ObjectTables]:
         if self._tables is None:

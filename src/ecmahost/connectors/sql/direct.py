@@ -7,9 +7,12 @@ statement, more than asyncpg and PostgreSQL spend answering an indexed lookup (`
 statements of `statements` are compiled once per set of parameter keys and kept; any other statement is
 compiled for its one execution. asyncpg prepares each SQL text once per connection and reuses it.
 
-`DirectConnection` offers the part of SQLAlchemy's `AsyncConnection` that `reads` and `writes` use
-(`execute(statement, parameters)` returning `all/one/first/scalar_one/rowcount`, `dialect`), so those modules
-run unchanged on either. Errors stay asyncpg's own; `errors.translate` knows them.
+`DirectPool` is one of the two `executor.SqlExecutor`s and `DirectConnection` its `executor.Session`: `reads`
+and `writes` run unchanged on either. A plan is read from SQLAlchemy's public API only (`SQLCompiler.bind_names`,
+`positiontup`, `construct_params`, `TypeEngine.dialect_impl(...).bind_processor/result_processor`, the
+statement's `exported_columns`); `tests/unit/connectors/test_sql_direct_contract.py` checks that this still
+agrees with what SQLAlchemy's own execution does, so an upgrade that changes it fails there, loudly. Errors
+stay asyncpg's own; `errors.translate` knows them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import asyncpg
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ReturnsRows
 
 from ecmahost.connectors.errors import TargetUnavailable
 from ecmahost.connectors.sql import statements
@@ -42,27 +46,26 @@ class Plan:
     order: tuple[str, ...]
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[Callable[[Any], Any] | None, ...] | None
-    returns_rows: bool
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> Plan:
         compiled: Any = statement.compile(
             dialect=dialect, column_keys=list(keys), compile_kwargs={"render_postcompile": True}
         )
-        binds = tuple((name, proc) for name, proc in (compiled._bind_processors or {}).items() if proc is not None)
-        processors = [entry.type._cached_result_processor(dialect, None) for entry in compiled._result_columns]
+        columns = returned_columns(statement)
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         return cls(
             statement=statement,
             compiled=compiled,
             sql=str(compiled),
             order=tuple(compiled.positiontup or ()),
-            binds=binds,
+            binds=bind_processors(compiled, dialect),
             results=tuple(processors) if any(processors) else None,
-            returns_rows=bool(compiled._result_columns),
         )
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
-        values = self.compiled.construct_params(parameters)  # a new dict: the caller's parameters stay as they are
+        # a new dict keyed as `positiontup` (unescaped names): the caller's parameters stay as they are
+        values = self.compiled.construct_params(parameters, escape_names=False)
         for name, convert in self.binds:
             if name in values:
                 values[name] = convert(values[name])
@@ -72,41 +75,39 @@ class Plan:
         if self.results is None:
             return [tuple(record) for record in records]
         processors = self.results
+        if records and len(records[0]) != len(processors):
+            raise RuntimeError(
+                f"SQLAlchemy rendered {len(records[0])} result columns where the statement exports "
+                f"{len(processors)}: `exported_columns` no longer matches the rendered columns (a SQLAlchemy "
+                "upgrade?); see tests/unit/connectors/test_sql_direct_contract.py"
+            )
         return [
             tuple(value if p is None else p(value) for p, value in zip(processors, record, strict=False))
             for record in records
         ]
 
 
-class DirectResult:
-    """What `reads` and `writes` use of a SQLAlchemy `Result`."""
+def bind_processors(compiled: SQLCompiler, dialect: Dialect) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """(bind name, converter) of the bound parameters whose type converts values before the driver sees them:
+    what SQLAlchemy's execution applies, from the public `TypeEngine.dialect_impl(...).bind_processor`."""
+    found = []
+    for bind, name in compiled.bind_names.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            found.append((name, process))
+    return tuple(found)
 
-    __slots__ = ("_rows", "rowcount")
 
-    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
-        self._rows = rows
-        self.rowcount = rowcount
-
-    def all(self) -> list[tuple[Any, ...]]:
-        return self._rows
-
-    def first(self) -> tuple[Any, ...] | None:
-        return self._rows[0] if self._rows else None
-
-    def one(self) -> tuple[Any, ...]:
-        if len(self._rows) != 1:
-            raise RuntimeError(f"expected one row, got {len(self._rows)}")
-        return self._rows[0]
-
-    def scalar_one(self) -> Any:
-        return self.one()[0]
-
-    def scalars(self) -> list[Any]:
-        return [row[0] for row in self._rows]
+def returned_columns(statement: ClauseElement) -> tuple[Any, ...]:
+    """The columns a statement returns, in rendered order: a SELECT's, or an INSERT/UPDATE/DELETE's RETURNING
+    (none without it)."""
+    if not isinstance(statement, ReturnsRows):
+        raise TypeError(f"the direct path runs SQLAlchemy Core statements, not {type(statement).__name__}")
+    return tuple(statement.exported_columns)
 
 
 class DirectConnection:
-    """One pooled asyncpg connection, speaking the `execute` of SQLAlchemy's `AsyncConnection`."""
+    """One pooled asyncpg connection: an `executor.Session`."""
 
     __slots__ = ("_plans", "_raw", "dialect")
 
@@ -115,20 +116,31 @@ class DirectConnection:
         self._plans = plans
         self.dialect = dialect
 
+    async def fetch(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        params = parameters or {}
+        plan = self._plans.plan(statement, params)
+        return plan.rows(await self._raw.fetch(plan.sql, *plan.arguments(params)))
+
+    async def fetch_one(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
+        rows = await self.fetch(statement, parameters)
+        return rows[0] if rows else None
+
     async def execute(
         self, statement: Any, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
-    ) -> DirectResult:
+    ) -> int:
         if isinstance(parameters, Sequence):  # a list of parameter sets: asyncpg's pipelined executemany
             plan = self._plans.plan(statement, parameters[0])
             await self._raw.executemany(plan.sql, [plan.arguments(params) for params in parameters])
-            return DirectResult([], -1)
+            return -1
         params = parameters or {}
         plan = self._plans.plan(statement, params)
-        arguments = plan.arguments(params)
-        if plan.returns_rows:
-            return DirectResult(plan.rows(await self._raw.fetch(plan.sql, *arguments)), -1)
-        status = await self._raw.execute(plan.sql, *arguments)
-        return DirectResult([], _rowcount(status))
+        return _rowcount(await self._raw.execute(plan.sql, *plan.arguments(params)))
+
+    async def inserted_key(self, statement: Any) -> Any:
+        """PostgreSQL has RETURNING: the key comes back with the INSERT (`writes` uses `fetch_one` instead)."""
+        table = statement.table
+        row = await self.fetch_one(statement.returning(*table.primary_key.columns))
+        return None if row is None else row[0]
 
 
 def _rowcount(status: str) -> int:
@@ -215,7 +227,7 @@ def _ends_session(exc: asyncpg.PostgresError) -> bool:
 
 class DirectPool:
     """The connections of one PostgreSQL connector (`pg_pool.ConnectionPool`), opened on first use (the database
-    may be down at start)."""
+    may be down at start): an `executor.SqlExecutor`."""
 
     def __init__(self, connect_kwargs: dict[str, Any], dialect: Dialect, *, size: int, acquire_timeout: float) -> None:
         self._connect = connect_kwargs
@@ -223,6 +235,7 @@ class DirectPool:
         self._acquire_timeout = acquire_timeout
         self._pool: ConnectionPool | None = None
         self.plans = PlanCache(dialect)
+        self.dialect = dialect
 
     @classmethod
     def for_url(
@@ -252,6 +265,9 @@ class DirectPool:
     async def transaction(self) -> AsyncIterator[DirectConnection]:
         async with self.connection() as conn, conn._raw.transaction():
             yield conn
+
+    def lost(self, exc: BaseException) -> bool:
+        return isinstance(exc, CONNECTION_LOST)
 
     def forget_connections(self) -> None:
         """After a lost connection: the pool's other connections are likely dead too (a restarted server); each

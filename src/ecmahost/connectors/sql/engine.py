@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ecmahost.connectors.sql.direct import DirectPool
+from ecmahost.connectors.sql.executor import AlchemyExecutor, SqlExecutor
 from ecmahost.connectors.sql.models import SqlConnection
 
 ASYNC_DRIVERS = {
@@ -70,6 +71,13 @@ def create_engine(connection: SqlConnection, *, home: Path) -> AsyncEngine:
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_foreign_keys)
     return engine
+
+
+def create_executor(connection: SqlConnection, engine: AsyncEngine, *, home: Path) -> SqlExecutor:
+    """What the connector's statements run through, chosen once: asyncpg's own pool when the target is PostgreSQL
+    over asyncpg and `direct` is on (`connectors.sql.direct`), SQLAlchemy's engine otherwise."""
+    direct = create_direct_pool(connection, engine, home=home)
+    return direct if direct is not None else AlchemyExecutor(engine)
 
 
 def create_direct_pool(connection: SqlConnection, engine: AsyncEngine, *, home: Path) -> DirectPool | None:

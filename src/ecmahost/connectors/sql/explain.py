@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import Column, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ecmahost.connectors.errors import ConstraintViolation
 from ecmahost.connectors.query import MEMBERS, Record
 from ecmahost.connectors.sql.errors import ReferenceViolation
+from ecmahost.connectors.sql.executor import Session
 from ecmahost.connectors.sql.reads import chunks
 from ecmahost.connectors.sql.tables import MembersSpec, ObjectTables
 from ecmahost.connectors.sql.values import anchor_to_db
@@ -42,7 +42,7 @@ def member_type(all_tables: Iterable[ObjectTables], column: Column[Any]) -> str:
     return next((tables.object_type for tables in all_tables if tables.table is column.table), "object")
 
 
-async def missing_members(conn: AsyncConnection, column: Column[Any], members: Sequence[str]) -> list[str]:
+async def missing_members(conn: Session, column: Column[Any], members: Sequence[str]) -> list[str]:
     """The member ids (as sent) that no row of `column`'s table holds."""
     wanted: dict[Any, str] = {}
     missing: list[str] = []
@@ -54,7 +54,7 @@ async def missing_members(conn: AsyncConnection, column: Column[Any], members: S
             wanted[value] = member
     present: set[Any] = set()
     for chunk in chunks(list(wanted)):
-        present.update((await conn.execute(select(column).where(column.in_(chunk)))).scalars())
+        present.update(row[0] for row in await conn.fetch(select(column).where(column.in_(chunk))))
     return missing + [member for value, member in wanted.items() if value not in present]
 
 

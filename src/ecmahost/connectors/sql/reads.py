@@ -3,7 +3,7 @@ the page cannot tell it, and one `key IN (...)` query per child table (and for m
 A read by anchor and an `attribute eq value` match use the prepared statements of `statements`, with the one
 child table asked for LEFT JOINed in, so they cost one round trip.
 
-It runs statements on a connection it is given; it opens no transaction and translates no errors.
+It runs statements on a session it is given (`executor.Session`); it opens no transaction and translates no errors.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ecmahost.connectors.query import MEMBERS, Compare, Op, Record, SearchQuery, SearchResult
 from ecmahost.connectors.sql import statements
 from ecmahost.connectors.sql.compile import compile_filter, compile_sort
+from ecmahost.connectors.sql.executor import Session
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
 from ecmahost.connectors.sql.values import anchor_from_db, from_db, to_db, value_reader
 
@@ -30,7 +30,7 @@ def chunks(values: Sequence[Any], size: int = IN_LIST_CHUNK) -> Iterable[Sequenc
         yield values[start : start + size]
 
 
-async def search(conn: AsyncConnection, tables: ObjectTables, query: SearchQuery) -> SearchResult:
+async def search(conn: Session, tables: ObjectTables, query: SearchQuery) -> SearchResult:
     dialect = conn.dialect.name
     offset = max(query.offset, 0)
     if query.limit == 0:
@@ -79,15 +79,17 @@ def joinable_child(tables: ObjectTables, attributes: frozenset[str] | None) -> C
     return tables.children[wanted[0]]
 
 
-async def count(conn: AsyncConnection, tables: ObjectTables, where: ColumnElement[bool] | None) -> int:
+async def count(conn: Session, tables: ObjectTables, where: ColumnElement[bool] | None) -> int:
     statement = select(func.count()).select_from(tables.table)
     if where is not None:
         statement = statement.where(where)
-    return int((await conn.execute(statement)).scalar_one())
+    row = await conn.fetch_one(statement)
+    assert row is not None  # COUNT(*) always answers one row
+    return int(row[0])
 
 
 async def get_record(
-    conn: AsyncConnection, tables: ObjectTables, anchor: Any, attributes: frozenset[str] | None
+    conn: Session, tables: ObjectTables, anchor: Any, attributes: frozenset[str] | None
 ) -> Record | None:
     """The object whose anchor column holds `anchor` (already converted for that column), or None."""
     child = joinable_child(tables, attributes)
@@ -97,7 +99,7 @@ async def get_record(
 
 
 async def read_records(
-    conn: AsyncConnection,
+    conn: Session,
     tables: ObjectTables,
     where: ColumnElement[bool] | None,
     attributes: frozenset[str] | None,
@@ -117,7 +119,7 @@ async def read_records(
 
 
 async def run_page(
-    conn: AsyncConnection,
+    conn: Session,
     tables: ObjectTables,
     attributes: frozenset[str] | None,
     statement: Select[Any],
@@ -126,7 +128,7 @@ async def run_page(
 ) -> list[Record]:
     """Execute a page `statement` (the columns of `single_valued(attributes)`, then the timestamps, then with
     `joined` the child columns of a LEFT JOIN) and add the asked-for child rows and members."""
-    rows = (await conn.execute(statement, parameters)).all()
+    rows = await conn.fetch(statement, parameters)
     if joined is None:
         return await complete_records(conn, tables, attributes, rows)
     width = len(single_valued(tables, attributes)) + len(statements.stamps(tables))
@@ -145,7 +147,7 @@ async def run_page(
 
 
 async def complete_records(
-    conn: AsyncConnection,
+    conn: Session,
     tables: ObjectTables,
     attributes: frozenset[str] | None,
     rows: Sequence[Any],
@@ -212,18 +214,17 @@ def _readers(tables: ObjectTables, names: tuple[str, ...]) -> tuple[Callable[[An
 
 
 async def _child_elements(
-    conn: AsyncConnection, tables: ObjectTables, spec: ChildSpec, keys: list[Any]
+    conn: Session, tables: ObjectTables, spec: ChildSpec, keys: list[Any]
 ) -> dict[str, list[dict[str, Any]]]:
     order = list(spec.table.primary_key.columns) or [spec.key]
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk in chunks(keys):
         if len(chunk) == 1:  # one object (a GET, a match): a cached statement, no expanding IN list to render
-            result = await conn.execute(statements.children_of_one(tables, spec), {statements.KEY: chunk[0]})
+            rows = await conn.fetch(statements.children_of_one(tables, spec), {statements.KEY: chunk[0]})
         else:
-            result = await conn.execute(
-                select(spec.key, *spec.columns.values()).where(spec.key.in_(chunk)).order_by(*order)
-            )
-        for row in result.all():
+            statement = select(spec.key, *spec.columns.values()).where(spec.key.in_(chunk)).order_by(*order)
+            rows = await conn.fetch(statement)
+        for row in rows:
             found[anchor_from_db(row[0])].append(_element(spec, row[1:]))
     return found
 
@@ -238,19 +239,19 @@ def _element(spec: ChildSpec, values: Sequence[Any]) -> dict[str, Any]:
 
 
 async def member_anchors(
-    conn: AsyncConnection, tables: ObjectTables, spec: MembersSpec, keys: list[Any]
+    conn: Session, tables: ObjectTables, spec: MembersSpec, keys: list[Any]
 ) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for chunk in chunks(keys):
         if len(chunk) == 1:  # one group (a GET): the kept statement
-            result = await conn.execute(statements.members_of_one(tables, spec), {statements.KEY: chunk[0]})
+            rows = await conn.fetch(statements.members_of_one(tables, spec), {statements.KEY: chunk[0]})
         else:
             statement = (
                 select(spec.group_key, spec.member_key)
                 .where(spec.group_key.in_(chunk))
                 .order_by(spec.group_key, spec.member_key)
             )
-            result = await conn.execute(statement)
-        for group, member in result.all():
+            rows = await conn.fetch(statement)
+        for group, member in rows:
             found[anchor_from_db(group)].append(anchor_from_db(member))
     return found

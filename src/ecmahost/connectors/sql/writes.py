@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, literal, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ecmahost.config.model import AnchorGeneration
 from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound
 from ecmahost.connectors.query import MEMBERS, Change, Record
 from ecmahost.connectors.sql import reads, statements
+from ecmahost.connectors.sql.executor import Session
 from ecmahost.connectors.sql.reads import chunks
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
 from ecmahost.connectors.sql.values import anchor_to_db, to_db
@@ -56,7 +56,7 @@ def _insert_values(tables: ObjectTables, record: Record) -> dict[str, Any]:
     return values
 
 
-async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Record) -> Any:
+async def insert_object(conn: Session, tables: ObjectTables, record: Record) -> Any:
     """Insert `record`; return its anchor as stored (the database's value, not yet a string)."""
     values = _insert_values(tables, record)
     anchor = tables.anchor.name
@@ -65,9 +65,11 @@ async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Rec
         await conn.execute(statement)
         anchor_value = values[anchor]
     elif conn.dialect.insert_returning:
-        anchor_value = (await conn.execute(statement.returning(tables.anchor))).scalar_one()
+        row = await conn.fetch_one(statement.returning(tables.anchor))
+        assert row is not None  # an INSERT of one row returns one
+        anchor_value = row[0]
     else:
-        anchor_value = (await conn.execute(statement)).inserted_primary_key[0]
+        anchor_value = await conn.inserted_key(statement)
     for attribute, spec in tables.children.items():
         await _insert_children(conn, spec, anchor_value, record.get(attribute) or [])
     if record.get(MEMBERS):
@@ -75,13 +77,14 @@ async def insert_object(conn: AsyncConnection, tables: ObjectTables, record: Rec
     return anchor_value
 
 
-async def insert_row_returning(conn: AsyncConnection, tables: ObjectTables, record: Record) -> Sequence[Any]:
+async def insert_row_returning(conn: Session, tables: ObjectTables, record: Record) -> Sequence[Any]:
     """Insert `record` (for which `single_statement_insert` holds) with one `INSERT ... RETURNING` of every
     single-valued column and the timestamps, as `reads.get_record` selects them; return that row. The dialect
     must support INSERT RETURNING (`conn.dialect.insert_returning`)."""
     names = (tables.anchor.name, *sorted(name for name in tables.columns if name != tables.anchor.name))
-    result = await conn.execute(statements.insert_returning(tables, names), _insert_values(tables, record))
-    return result.one()
+    row = await conn.fetch_one(statements.insert_returning(tables, names), _insert_values(tables, record))
+    assert row is not None  # an INSERT of one row returns one
+    return row
 
 
 def _update_values(tables: ObjectTables, change: Change) -> dict[str, Any]:
@@ -91,7 +94,7 @@ def _update_values(tables: ObjectTables, change: Change) -> dict[str, Any]:
     return values
 
 
-async def update_returning(conn: AsyncConnection, tables: ObjectTables, anchor: Any, change: Change) -> Record:
+async def update_returning(conn: Session, tables: ObjectTables, anchor: Any, change: Change) -> Record:
     """PostgreSQL, a change of the row's own columns (`single_statement_update`): update and read back the whole
     record in one statement (`statements.update_returning`)."""
     values = _update_values(tables, change)
@@ -106,14 +109,13 @@ async def update_returning(conn: AsyncConnection, tables: ObjectTables, anchor: 
     return records[0]
 
 
-async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any, change: Change) -> None:
+async def update_object(conn: Session, tables: ObjectTables, anchor: Any, change: Change) -> None:
     values = _update_values(tables, change)
     if values:
-        result = await conn.execute(statements.update_by_anchor(tables), {**values, statements.ANCHOR: anchor})
-        found = result.rowcount > 0
+        found = await conn.execute(statements.update_by_anchor(tables), {**values, statements.ANCHOR: anchor}) > 0
     else:
         where = tables.anchor == literal(anchor, tables.anchor.type)
-        found = (await conn.execute(select(tables.anchor).where(where))).first() is not None
+        found = await conn.fetch_one(select(tables.anchor).where(where)) is not None
     if not found:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
     for attribute, elements in change.replace.items():
@@ -132,9 +134,7 @@ async def update_object(conn: AsyncConnection, tables: ObjectTables, anchor: Any
         await add_members(conn, tables, anchor, change.add_members)
 
 
-async def delete_object(
-    conn: AsyncConnection, tables: ObjectTables, anchor: Any, member_tables: Iterable[MembersSpec]
-) -> None:
+async def delete_object(conn: Session, tables: ObjectTables, anchor: Any, member_tables: Iterable[MembersSpec]) -> None:
     """Delete child rows, membership rows (as a group and as a member of any group), then the row."""
     if conn.dialect.name == "postgresql":
         await _delete_in_one_statement(conn, tables, anchor, tuple(member_tables))
@@ -147,13 +147,12 @@ async def delete_object(
         member = anchor_to_db(members.member_key, str(anchor))
         if member is not None:
             await conn.execute(statements.delete_memberships(tables, members, "member"), {statements.KEY: member})
-    result = await conn.execute(statements.delete_by_anchor(tables), {statements.ANCHOR: anchor})
-    if result.rowcount == 0:
+    if await conn.execute(statements.delete_by_anchor(tables), {statements.ANCHOR: anchor}) == 0:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
 
 
 async def _delete_in_one_statement(
-    conn: AsyncConnection, tables: ObjectTables, anchor: Any, member_tables: tuple[MembersSpec, ...]
+    conn: Session, tables: ObjectTables, anchor: Any, member_tables: tuple[MembersSpec, ...]
 ) -> None:
     members = [anchor_to_db(spec.member_key, str(anchor)) for spec in member_tables]
     statement = statements.delete_everywhere(tables, member_tables, tuple(m is not None for m in members))
@@ -162,12 +161,11 @@ async def _delete_in_one_statement(
     if tables.members is not None:
         parameters["group"] = anchor
     parameters[statements.ANCHOR] = anchor
-    result = await conn.execute(statement, parameters)
-    if result.rowcount == 0:
+    if await conn.execute(statement, parameters) == 0:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
 
 
-async def add_members(conn: AsyncConnection, tables: ObjectTables, group: Any, members: Sequence[str]) -> None:
+async def add_members(conn: Session, tables: ObjectTables, group: Any, members: Sequence[str]) -> None:
     """Add members in batches; a member already there is left as is."""
     spec = _members_of(tables)
     group_value = to_db(spec.group_key, group)
@@ -184,7 +182,7 @@ async def add_members(conn: AsyncConnection, tables: ObjectTables, group: Any, m
             await _insert_missing(conn, spec, group_value, chunk)
 
 
-async def remove_members(conn: AsyncConnection, spec: MembersSpec, group: Any, members: Sequence[str]) -> None:
+async def remove_members(conn: Session, spec: MembersSpec, group: Any, members: Sequence[str]) -> None:
     """Remove members in batches; a member not there is ignored."""
     group_value = to_db(spec.group_key, group)
     values = [v for v in (anchor_to_db(spec.member_key, m) for m in dict.fromkeys(members)) if v is not None]
@@ -193,10 +191,10 @@ async def remove_members(conn: AsyncConnection, spec: MembersSpec, group: Any, m
         await conn.execute(delete(spec.table).where(where))
 
 
-async def _insert_missing(conn: AsyncConnection, spec: MembersSpec, group: Any, chunk: Sequence[Any]) -> None:
+async def _insert_missing(conn: Session, spec: MembersSpec, group: Any, chunk: Sequence[Any]) -> None:
     """Portable fallback for other dialects: read which members exist, insert the others."""
     where = (spec.group_key == literal(group, spec.group_key.type)) & spec.member_key.in_(chunk)
-    present = set((await conn.execute(select(spec.member_key).where(where))).scalars())
+    present = {row[0] for row in await conn.fetch(select(spec.member_key).where(where))}
     rows = [{spec.group_key.name: group, spec.member_key.name: m} for m in chunk if m not in present]
     if rows:
         await conn.execute(insert(spec.table), rows)
@@ -218,7 +216,7 @@ def _row_values(tables: ObjectTables, record: Record, *, updating: bool = False)
     return values
 
 
-async def _insert_children(conn: AsyncConnection, spec: ChildSpec, anchor: Any, elements: list[dict[str, Any]]) -> None:
+async def _insert_children(conn: Session, spec: ChildSpec, anchor: Any, elements: list[dict[str, Any]]) -> None:
     if not elements:
         return
     subs = sorted({sub for element in elements for sub in element})
