@@ -45,3 +45,30 @@ def test_a_member_change_changes_the_group_version(scim: httpx.Client) -> None:
     assert scim.patch(f"/Groups/{gid}", json=add).status_code == 204
     assert scim.get(f"/Groups/{gid}").headers["etag"] != etag
     assert_error(scim.delete(f"/Groups/{gid}", headers={"If-Match": etag}), 412)
+
+
+def test_a_group_read_without_its_members_has_no_version_to_mismatch(scim: httpx.Client) -> None:
+    """The version covers the members; a representation read without them (Entra's excludedAttributes=members,
+    attributes= without members, such a list) carries neither meta.version nor ETag, so no client can send an
+    If-Match that fails although nothing changed. The full GET's ETag still guards the write."""
+    gid = _group(scim)
+    full = scim.get(f"/Groups/{gid}")
+    for projection in ({"excludedAttributes": "members"}, {"attributes": "displayName"}):
+        partial = scim.get(f"/Groups/{gid}", params=projection)
+        assert partial.status_code == 200, partial.text
+        assert "etag" not in partial.headers
+        assert "version" not in partial.json()["meta"]
+        listed = scim.get("/Groups", params={"filter": f'id eq "{gid}"', **projection}).json()["Resources"]
+        assert [r["id"] for r in listed] == [gid]
+        assert "version" not in listed[0]["meta"]
+    listed_full = scim.get("/Groups", params={"filter": f'id eq "{gid}"'}).json()["Resources"][0]
+    assert listed_full["meta"]["version"] == full.headers["etag"] == full.json()["meta"]["version"]
+    rename = patch({"op": "Replace", "path": "displayName", "value": f"renamed-{gid}"})
+    assert scim.patch(f"/Groups/{gid}", json=rename, headers={"If-Match": full.headers["etag"]}).status_code == 204
+
+
+def test_a_users_version_is_the_same_under_any_projection(scim: httpx.Client) -> None:
+    uid = create_user(scim)["id"]
+    full = scim.get(f"/Users/{uid}").headers["etag"]
+    assert scim.get(f"/Users/{uid}?attributes=userName").headers["etag"] == full
+    assert scim.get(f"/Users/{uid}?excludedAttributes=name,emails").headers["etag"] == full

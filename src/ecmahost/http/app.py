@@ -134,7 +134,8 @@ async def create_resource(request: Request, item: ConnectorRuntime, base: str) -
 
 async def get_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
     resource = await item.service.get(_object_type(request), request.path_params["id"], _query(request), base)
-    return ScimResponse(resource, headers={"ETag": resource["meta"]["version"]})
+    version = resource["meta"].get("version")  # none for a group read without its members
+    return ScimResponse(resource, headers={"ETag": version} if version else None)
 
 
 async def replace_resource(request: Request, item: ConnectorRuntime, base: str) -> Response:
