@@ -19,11 +19,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 
+from ecmahost.config.model import ConnectorConfig, ObjectTypeConfig
 from ecmahost.connectors.errors import ConstraintViolation, ObjectExists, ObjectNotFound, TargetUnavailable
 from ecmahost.connectors.query import MEMBERS, Change, Compare, Op, SearchQuery
 from ecmahost.connectors.sql import SqlConnection, SqlConnector
 from ecmahost.connectors.sql.demo_schema import create_demo_tables, demo_connector_config
 from ecmahost.connectors.sql.direct import DirectPool
+from ecmahost.connectors.sql.models import SqlObjectType
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 PHONES = [
@@ -335,3 +337,53 @@ async def test_a_user_is_deleted_in_one_statement_even_where_foreign_keys_do_not
     finally:
         with psycopg.connect(libpq, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+async def test_numeric_and_float_columns_read_the_same_on_both_paths(postgres_url: str, tmp_path: Path) -> None:
+    """SQLAlchemy's asyncpg dialect converts NUMERIC and FLOAT values by the column type the database reports; the
+    direct path asks the database for it once per statement (`Plan.describe`) instead of failing to plan."""
+    table = f"Gauges_{time.time_ns()}"
+    libpq = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(
+            f'CREATE TABLE "{table}" ("Id" VARCHAR(36) PRIMARY KEY, "Name" VARCHAR(64), "Score" NUMERIC(10, 2), '
+            '"Ratio" DOUBLE PRECISION, "Level" INTEGER)'
+        )
+    user = ObjectTypeConfig.model_validate(
+        {
+            "anchor": {"attribute": "Id", "generate": "uuid"},
+            "attributes": {"Id": {"mutability": "readOnly"}, "Name": {}, "Score": {}, "Ratio": {}, "Level": {}},
+            "target": SqlObjectType.model_validate({"table": table}),
+        }
+    )
+    seen = {}
+    for direct in (True, False):
+        config = ConnectorConfig.model_validate(
+            {"name": "gauges", "type": "sql", "connection": SqlConnection(url=postgres_url, direct=direct)}
+            | {"object_types": {"User": user}}
+        )
+        connector = SqlConnector(config, home=tmp_path)
+        await connector.open()
+        try:
+            assert isinstance(connector._executor, DirectPool) is direct
+            name = f"g-{direct}"
+            created = await connector.create("User", {"Name": name, "Score": 12.5, "Ratio": 0.25, "Level": 3})
+            anchor = created.pop("Id")
+            found = await connector.search("User", SearchQuery(filter=Compare("Name", Op.EQ, name), limit=5))
+            updated = await connector.update("User", anchor, Change(set={"Score": 7, "Ratio": 1.5}))
+            read = await connector.get("User", anchor)
+            read.pop("Id")
+            if updated is not None:
+                updated.pop("Id")
+            page = await connector.search("User", SearchQuery(filter=Compare("Level", Op.GE, 3), limit=50))
+            seen[direct] = (
+                created,
+                [r["Score"] for r in found.records],
+                read,
+                [r["Ratio"] for r in page.records if r["Name"] == name],
+            )
+        finally:
+            await connector.close()
+    assert seen[True][0] == {"Name": "g-True", "Score": 12.5, "Ratio": 0.25, "Level": 3}
+    assert seen[True][2] == {"Name": "g-True", "Score": 7, "Ratio": 1.5, "Level": 3}
+    assert seen[True][1:] == (seen[False][1], {**seen[False][2], "Name": "g-True"}, seen[False][3])

@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ReturnsRows
+from sqlalchemy.types import TypeEngine
 
 from ecmahost.connectors.errors import TargetUnavailable
 from ecmahost.connectors.sql import statements
@@ -36,7 +37,7 @@ MAX_PLANS = 1024
 """Compiled forms kept per pool (prepared shapes times their parameter key sets): a bound, not a working size."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Plan:
     """A compiled statement: its SQL text, the bind names in `$n` order, the non-trivial value converters."""
 
@@ -46,22 +47,43 @@ class Plan:
     order: tuple[str, ...]
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[Callable[[Any], Any] | None, ...] | None
+    undescribed: tuple[TypeEngine[Any], ...] | None = None
+    """The returned columns' types while their converters wait for the column types the database reports (a
+    NUMERIC or FLOAT column: SQLAlchemy's asyncpg dialect converts by what the database sends); see `describe`."""
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> Plan:
         compiled: Any = statement.compile(
             dialect=dialect, column_keys=list(keys), compile_kwargs={"render_postcompile": True}
         )
-        columns = returned_columns(statement)
-        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+        types = tuple(column.type for column in returned_columns(statement))
+        try:
+            processors: tuple[Any, ...] = result_processors(types, dialect, [None] * len(types))
+            undescribed = None
+        except Exception:  # a converter that cannot be made without the database's column type
+            processors, undescribed = (), types
         return cls(
             statement=statement,
             compiled=compiled,
             sql=str(compiled),
             order=tuple(compiled.positiontup or ()),
             binds=bind_processors(compiled, dialect),
-            results=tuple(processors) if any(processors) else None,
+            results=processors if any(processors) else None,
+            undescribed=undescribed,
         )
+
+    async def describe(self, raw: asyncpg.Connection, dialect: Dialect, known: dict[str, tuple[int, ...]]) -> None:
+        """Make the result converters from the column types the database reports for this SQL (asyncpg's public
+        `PreparedStatement.get_attributes`, as SQLAlchemy's asyncpg dialect does), once per SQL text (`known`)."""
+        oids = known.get(self.sql)
+        if oids is None:
+            oids = tuple(attribute.type.oid for attribute in (await raw.prepare(self.sql)).get_attributes())
+            if len(known) < MAX_PLANS:
+                known[self.sql] = oids
+        assert self.undescribed is not None
+        processors = result_processors(self.undescribed, dialect, oids)
+        self.results = processors if any(processors) else None
+        self.undescribed = None
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         # a new dict keyed as `positiontup` (unescaped names): the caller's parameters stay as they are
@@ -98,6 +120,17 @@ def bind_processors(compiled: SQLCompiler, dialect: Dialect) -> tuple[tuple[str,
     return tuple(found)
 
 
+def result_processors(
+    types: Sequence[TypeEngine[Any]], dialect: Dialect, coltypes: Sequence[Any]
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """The converter of each returned column (None where values pass as they are), from the public
+    `TypeEngine.dialect_impl(...).result_processor`; `coltypes` are the database's type codes, or None."""
+    return tuple(
+        type_.dialect_impl(dialect).result_processor(dialect, coltype)
+        for type_, coltype in zip(types, coltypes, strict=True)
+    )
+
+
 def returned_columns(statement: ClauseElement) -> tuple[Any, ...]:
     """The columns a statement returns, in rendered order: a SELECT's, or an INSERT/UPDATE/DELETE's RETURNING
     (none without it)."""
@@ -119,6 +152,8 @@ class DirectConnection:
     async def fetch(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         params = parameters or {}
         plan = self._plans.plan(statement, params)
+        if plan.undescribed is not None:
+            await plan.describe(self._raw, self.dialect, self._plans.described)
         return plan.rows(await self._raw.fetch(plan.sql, *plan.arguments(params)))
 
     async def fetch_one(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> tuple[Any, ...] | None:
@@ -155,6 +190,8 @@ class PlanCache:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._plans: dict[tuple[int, frozenset[str]], Plan] = {}
+        self.described: dict[str, tuple[int, ...]] = {}
+        """SQL text -> the type codes of its result columns, as the database reported them (`Plan.describe`)"""
 
     def plan(self, statement: ClauseElement, parameters: Mapping[str, Any]) -> Plan:
         if not statements.is_prepared(statement):
