@@ -13,7 +13,21 @@ from typing import Annotated
 import typer
 
 from ecmahost import __version__
-from ecmahost.cli import activity, admin, cert, connector, demo, log_level, logs, serve, service, status, troubleshoot
+from ecmahost.cli import (
+    activity,
+    admin,
+    agent,
+    cert,
+    connector,
+    demo,
+    log_level,
+    logs,
+    relay,
+    serve,
+    service,
+    status,
+    troubleshoot,
+)
 
 app = typer.Typer(
     name="ecmahost",
@@ -52,3 +66,5 @@ app.command("status")(status.status_command)
 app.command("test-connection")(troubleshoot.connection_test_command)
 app.command("collect-troubleshooting-info")(troubleshoot.collect_troubleshooting_info_command)
 app.add_typer(service.app, name="service")
+app.add_typer(relay.app, name="relay")
+app.add_typer(agent.app, name="agent")

@@ -1,0 +1,155 @@
+"""The agent's life: connect out to NATS (forever, with backoff), take the site's requests in its queue group,
+publish heartbeats, and on SIGTERM drain: stop taking requests, finish those in flight, leave.
+
+Each request runs in its own task (a NATS subscription calls back one message at a time), at most
+`max_in_flight` at once: beyond that the subscription's own buffer holds them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import socket
+import ssl
+import time
+from pathlib import Path
+from typing import Any
+
+import nats
+import nats.errors
+
+from ecmahost import __version__
+from ecmahost.agent import settings as agent_settings
+from ecmahost.agent.forwarder import Forwarder
+from ecmahost.relay import envelope
+from ecmahost.relay.registry import public_key
+
+log = logging.getLogger(__name__)
+
+HEADER_ROOM = 8192
+MAX_BACKOFF = 30.0
+
+
+class Agent:
+    def __init__(self, home: Path) -> None:
+        self.settings = agent_settings.load(home)
+        self.seed = agent_settings.seed_file(home).read_bytes().strip()
+        self.id = public_key(self.seed)
+        self.stopping = asyncio.Event()
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self.slots = asyncio.Semaphore(self.settings.max_in_flight)
+        self.connected_since = 0.0
+        self.nc: Any = None
+        self.forwarder: Forwarder | None = None
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        self.nc = await self._connect()
+        if self.nc is None:
+            return
+        self.forwarder = Forwarder(self.settings.host_url, self.settings.host_ca, self.nc.max_payload - HEADER_ROOM)
+        site = self.settings.site
+        subscription = await self.nc.subscribe(
+            envelope.site_subjects(site), queue=envelope.queue_group(site), cb=self._on_request
+        )
+        log.info("agent %s of site %s: taking requests for %s", self.id[:12], site, self.settings.host_url)
+        beats = asyncio.create_task(self._heartbeats())
+        await self.stopping.wait()
+        log.info("draining: no new requests, %d in flight", len(self.in_flight))
+        await subscription.drain()
+        while self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+        beats.cancel()
+        await self.forwarder.close()
+        await self.nc.drain()
+        log.info("agent stopped")
+
+    async def _connect(self) -> Any:
+        """The first connection, retried with a growing backoff (nats-py reconnects by itself afterwards)."""
+        delay = self.settings.reconnect_seconds
+        while not self.stopping.is_set():
+            try:
+                nc = await nats.connect(
+                    servers=self.settings.nats_urls,
+                    tls=_tls(self.settings.nats_ca),
+                    nkeys_seed_str=self.seed.decode(),
+                    name=f"ecmahost-agent {socket.gethostname()}",
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=self.settings.reconnect_seconds,
+                    allow_reconnect=True,
+                    connect_timeout=5,
+                    error_cb=_log_error,
+                    disconnected_cb=_log_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+            except (TimeoutError, OSError, nats.errors.Error, ssl.SSLError) as exc:
+                log.warning("cannot connect to NATS (%s); again in %.0f s", exc or type(exc).__name__, delay)
+                try:
+                    await asyncio.wait_for(self.stopping.wait(), delay)
+                except TimeoutError:
+                    delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            self.connected_since = time.time()
+            return nc
+        return None
+
+    async def _on_reconnected(self) -> None:
+        self.connected_since = time.time()
+        log.info("reconnected to NATS")
+
+    async def _on_request(self, message: Any) -> None:
+        if not message.reply:
+            return
+        await self.slots.acquire()
+        task = asyncio.create_task(self._handle(message))
+        self.in_flight.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        self.slots.release()
+
+    async def _handle(self, message: Any) -> None:
+        assert self.forwarder is not None
+        headers, body = await self.forwarder.send(message.headers, message.data)
+        try:
+            await self.nc.publish(message.reply, body, headers=headers)
+        except nats.errors.Error as exc:
+            log.warning("could not send a reply: %s", type(exc).__name__)
+
+    async def _heartbeats(self) -> None:
+        subject = envelope.heartbeat_subject(self.settings.site)
+        while True:
+            beat = {
+                "id": self.id,
+                "version": __version__,
+                "hostname": socket.gethostname(),
+                "connected_since": self.connected_since,
+                "in_flight": len(self.in_flight),
+                "sent_at": time.time(),
+            }
+            try:
+                await self.nc.publish(subject, json.dumps(beat).encode())
+            except nats.errors.Error as exc:
+                log.debug("heartbeat not sent: %s", type(exc).__name__)
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+
+
+def _tls(ca: str | None) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
+
+
+async def _log_error(exc: Exception) -> None:
+    log.warning("NATS: %s", exc or type(exc).__name__)
+
+
+async def _log_disconnected() -> None:
+    log.warning("disconnected from NATS; reconnecting")
+
+
+def run_agent(home: Path) -> None:
+    asyncio.run(Agent(home).run())

@@ -1,0 +1,87 @@
+"""`ecmahost agent run` takes a site's requests from NATS; `agent register` enrols this machine with a relay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecmahost.cli.common import fail, say
+
+app = typer.Typer(help="The on-premises agent: outbound to NATS, hands requests to a host (docs/agent.md).")
+
+DEFAULT_HOME = Path.home() / ".ecmahost-agent"
+AgentHomeOption = Annotated[Path, typer.Option("--home", envvar="ECMAHOST_AGENT_HOME", help="The agent's folder.")]
+
+
+@app.command("register")
+def register_command(
+    relay: Annotated[str, typer.Option("--relay", help="The relay's URL, e.g. https://relay.example.org.")],
+    code: Annotated[str, typer.Option("--code", help="The code printed by `ecmahost relay site add`.")],
+    home: AgentHomeOption = DEFAULT_HOME,
+    host_url: Annotated[str, typer.Option("--host-url", help="The host this agent feeds.")] = "https://localhost:8585",
+    host_ca: Annotated[Path | None, typer.Option("--host-ca", help="CA file of the host's certificate.")] = None,
+    relay_ca: Annotated[Path | None, typer.Option("--relay-ca", help="CA file of the relay's certificate.")] = None,
+    nats_ca: Annotated[Path | None, typer.Option("--nats-ca", help="CA file of the NATS server.")] = None,
+) -> None:
+    """Create this agent's key pair here and register its public key (only) with the relay."""
+    import ssl
+
+    import httpx
+
+    from ecmahost.agent import settings as agent_settings
+    from ecmahost.relay.registry import new_seed, public_key
+
+    seed = new_seed()
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(relay_ca)) if relay_ca else True
+    try:
+        answer = httpx.post(
+            relay.rstrip("/") + "/register",
+            json={"code": code, "public_key": public_key(seed)},
+            verify=verify,
+            timeout=30,
+        )
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach the relay at {relay}: {exc}; check the URL, the proxy and --relay-ca")
+    if answer.status_code != 201:
+        fail(f"the relay refused the registration ({answer.status_code}): {_detail(answer)}")
+    data = answer.json()
+    home.mkdir(parents=True, exist_ok=True)
+    seed_path = agent_settings.seed_file(home)
+    seed_path.touch(mode=0o600)
+    seed_path.chmod(0o600)
+    seed_path.write_bytes(seed)
+    agent_settings.save(
+        home,
+        agent_settings.AgentSettings(
+            site=data["site"],
+            nats_urls=data["nats_urls"],
+            host_url=host_url,
+            host_ca=str(host_ca.resolve()) if host_ca else None,
+            nats_ca=str(nats_ca.resolve()) if nats_ca else None,
+        ),
+    )
+    say(f"registered agent {public_key(seed)[:12]}.. for site {data['site']}; start it with `ecmahost agent run`")
+
+
+def _detail(answer: object) -> str:
+    try:
+        return str(answer.json()["detail"])  # type: ignore[attr-defined]
+    except (ValueError, KeyError, TypeError):
+        return answer.text[:200]  # type: ignore[attr-defined]
+
+
+@app.command("run")
+def run_command(home: AgentHomeOption = DEFAULT_HOME) -> None:
+    """Connect out to NATS and serve the site's requests until SIGTERM (which drains)."""
+    import logging
+
+    from ecmahost.agent.runner import run_agent
+    from ecmahost.agent.settings import AgentSettingsError
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_agent(home)
+    except AgentSettingsError as exc:
+        fail(str(exc))

@@ -1,0 +1,220 @@
+"""The relay's HTTP side: `/sites/<site>/ecma2host_<Name>/scim/...` becomes one NATS request to the site's agents.
+
+Failure mapping (docs/agent.md): no agent subscribed -> 503 + Retry-After at once; the budget spent -> 504; a body
+over the maximum -> 413; a reply that is not an envelope -> 502; NATS unreachable -> 503 + Retry-After. Every one is
+a SCIM Error body. The answer of the host (status, headers, body) is passed through unchanged otherwise. It does
+not check the connector token: Authorization travels to the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import ssl
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nats
+import nats.errors
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ecmahost.relay import envelope
+from ecmahost.relay.metrics import CONTENT_TYPE, RelayMetrics
+from ecmahost.relay.registry import RelayHome
+
+log = logging.getLogger(__name__)
+
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+HEADER_ROOM = 8192  # room kept for the envelope's headers within the server's max_payload
+RETRY_AFTER = "5"
+
+
+@dataclass
+class RelaySettings:
+    home: Path
+    nats_urls: list[str]
+    nats_ca: Path | None = None
+    budget_seconds: float = 30.0
+    max_body: int = 1024 * 1024
+    nats_pid_file: Path | None = None
+
+
+@dataclass
+class RelayState:
+    settings: RelaySettings
+    home: RelayHome
+    metrics: RelayMetrics = field(default_factory=RelayMetrics)
+    nc: Any = None
+    max_body: int = 0
+    sites: frozenset[str] = frozenset()
+    sites_checked: float = 0.0
+    seen: dict[str, Any] = field(default_factory=dict)
+    seen_written: float = 0.0
+
+    def known_site(self, site: str) -> bool:
+        now = time.monotonic()
+        if now - self.sites_checked > 1.0:  # `relay site add` on the same home is seen within a second
+            self.sites, self.sites_checked = frozenset(self.home.sites()), now
+        return site in self.sites
+
+
+def scim_error(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"schemas": [ERROR], "status": str(status), "detail": detail}
+    return Response(json.dumps(body), status, headers=headers, media_type="application/scim+json")
+
+
+def nats_tls(ca: Path | None) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(ca)) if ca else ssl.create_default_context()
+
+
+async def relay_request(request: Request) -> Response:
+    state: RelayState = request.app.state.relay
+    site, connector = request.path_params["site"], request.path_params["connector"]
+    started = time.perf_counter()
+    response, error = await _answer(state, request, site, connector)
+    label = site if state.known_site(site) else "-"
+    state.metrics.record(label, response.status_code, time.perf_counter() - started, error)
+    return response
+
+
+async def _answer(state: RelayState, request: Request, site: str, connector: str) -> tuple[Response, str | None]:
+    if not (state.known_site(site) and envelope.valid_token(connector)):
+        return scim_error(404, f"no site {site!r} with connector {connector!r} at this relay"), None
+    body = await _read_body(request, state.max_body)
+    if body is None:
+        detail = f"the request body exceeds this relay's maximum of {state.max_body} bytes"
+        return scim_error(413, detail), "too_large"
+    nc = state.nc
+    if nc is None or not nc.is_connected:
+        return scim_error(503, "the relay is not connected to NATS", {"Retry-After": RETRY_AFTER}), "nats_down"
+    path = request.url.path.removeprefix(f"/sites/{site}")
+    if request.url.query:
+        path = f"{path}?{request.url.query}"
+    budget = state.settings.budget_seconds
+    outgoing = envelope.HttpRequest(
+        request.method, path, envelope.forwarded_request_headers(request.headers.items()), body, int(budget * 1000)
+    )
+    subject = envelope.request_subject(site, connector)
+    try:
+        message = await nc.request(subject, body, timeout=budget, headers=envelope.encode_request(outgoing))
+    except nats.errors.NoRespondersError:
+        detail = f"no agent of site {site!r} is connected; start or check `ecmahost agent` on-premises"
+        return scim_error(503, detail, {"Retry-After": RETRY_AFTER}), "no_responders"
+    except nats.errors.TimeoutError:
+        return scim_error(504, f"no answer from site {site!r} within {budget:g} s"), "timeout"
+    except (
+        nats.errors.ConnectionClosedError,
+        nats.errors.ConnectionReconnectingError,
+        nats.errors.StaleConnectionError,
+    ):
+        return scim_error(503, "the relay lost its NATS connection", {"Retry-After": RETRY_AFTER}), "nats_down"
+    try:
+        reply = envelope.decode_reply(message.headers, message.data)
+    except envelope.EnvelopeError as exc:
+        log.warning("site %s: a malformed reply (%s)", site, exc)
+        return scim_error(502, f"the agent of site {site!r} sent a malformed reply"), "bad_reply"
+    return Response(reply.body, reply.status, headers=reply.headers), None
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed `limit` (Content-Length, or while streaming)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def health(request: Request) -> Response:
+    state: RelayState = request.app.state.relay
+    connected = bool(state.nc and state.nc.is_connected)
+    return JSONResponse({"status": "ok" if connected else "nats-down"}, 200 if connected else 503)
+
+
+async def metrics(request: Request) -> Response:
+    state: RelayState = request.app.state.relay
+    return Response(state.metrics.render(), media_type=CONTENT_TYPE)
+
+
+async def register(request: Request) -> Response:
+    """POST {"code", "public_key"}: the code's site gets a new agent with this public key (no secret travels)."""
+    from ecmahost.relay.registry import RegistryError
+
+    state: RelayState = request.app.state.relay
+    try:
+        data = json.loads(await request.body())
+        code, key = str(data["code"]), str(data["public_key"])
+    except (ValueError, KeyError, TypeError):
+        return JSONResponse({"detail": 'send {"code": ..., "public_key": ...}'}, 400)
+    try:
+        site = state.home.redeem(code)
+        state.home.add_agent(site, key)
+    except RegistryError as exc:
+        return JSONResponse({"detail": str(exc)}, 403)
+    log.info("site %s: agent %s registered", site, key[:12])
+    return JSONResponse({"site": site, "nats_urls": state.settings.nats_urls}, 201)
+
+
+def _on_heartbeat(state: RelayState):
+    async def handle(message: Any) -> None:
+        try:
+            beat = json.loads(message.data)
+            beat["site"] = message.subject.rsplit(".", 1)[1]
+            beat["received_at"] = time.time()
+            state.seen[str(beat["id"])] = beat
+        except (ValueError, KeyError, TypeError):
+            return
+        if time.monotonic() - state.seen_written > 1.0:
+            state.seen_written = time.monotonic()
+            state.home.seen_file.write_text(json.dumps(state.seen, indent=2))
+
+    return handle
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    state: RelayState = app.state.relay
+    state.home.init()
+    state.nc = await nats.connect(
+        servers=state.settings.nats_urls,
+        tls=nats_tls(state.settings.nats_ca),
+        nkeys_seed_str=state.home.seed().decode(),
+        name="ecmahost-relay",
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+    )
+    state.max_body = min(state.settings.max_body, state.nc.max_payload - HEADER_ROOM)
+    await state.nc.subscribe("ecmahost.hb.>", cb=_on_heartbeat(state))
+    log.info("relay connected to NATS; max body %d bytes", state.max_body)
+    try:
+        yield
+    finally:
+        await state.nc.close()
+
+
+def create_relay_app(settings: RelaySettings) -> Starlette:
+    routes = [
+        Route("/health", health),
+        Route("/metrics", metrics),
+        Route("/register", register, methods=["POST"]),
+        Route(
+            "/sites/{site}/ecma2host_{connector}/scim{rest:path}",
+            relay_request,
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        ),
+    ]
+    app = Starlette(routes=routes, lifespan=_lifespan)
+    app.state.relay = RelayState(settings, RelayHome(settings.home, settings.nats_pid_file))
+    return app
