@@ -41,6 +41,7 @@ class Agent:
         self.in_flight: set[asyncio.Task[None]] = set()
         self.slots = asyncio.Semaphore(self.settings.max_in_flight)
         self.connected_since = 0.0
+        self.served = 0
         self.nc: Any = None
         self.forwarder: Forwarder | None = None
 
@@ -116,6 +117,7 @@ class Agent:
     async def _handle(self, message: Any) -> None:
         assert self.forwarder is not None
         headers, body = await self.forwarder.send(message.headers, message.data)
+        self.served += 1
         try:
             await self.nc.publish(message.reply, body, headers=headers)
         except nats.errors.Error as exc:
@@ -130,6 +132,7 @@ class Agent:
                 "hostname": socket.gethostname(),
                 "connected_since": self.connected_since,
                 "in_flight": len(self.in_flight),
+                "served": self.served,
                 "sent_at": time.time(),
             }
             try:
