@@ -23,7 +23,7 @@ from ecmahost.scim import urns
 from ecmahost.scim.evaluate import matches
 from ecmahost.scim.mapping import DN, ElementGroup, Field, ObjectMapping
 from ecmahost.scim.projection import ALWAYS_RETURNED, project  # noqa: F401  (re-exported: the service projects)
-from ecmahost.scim.values import to_scim
+from ecmahost.scim.values import TEXT_TYPES, to_scim, to_scim_text
 
 
 def ci_get(data: Any, key: str) -> Any:
@@ -64,7 +64,7 @@ def _render_group(group: ElementGroup, record: Record) -> dict[str, Any] | None:
         value = record.get(item.name)
         if value is not None and item.returned:
             assert item.core is not None
-            element[item.core.sub or "value"] = to_scim(value)
+            element[item.core.sub or "value"] = to_scim_text(value) if item.type in TEXT_TYPES else to_scim(value)
     if not element:
         return None
     return {**group.selector, **element}
@@ -97,6 +97,8 @@ class _Step:
     """a reference shown as `{"value": ...}` (the enterprise `manager`)"""
     extension: bool
     """it also appears in the ECMA2Host extension view"""
+    text: bool
+    """its SCIM type is a string (`TEXT_TYPES`): a number the target stores is rendered as a string"""
 
 
 _STEPS: weakref.WeakKeyDictionary[ObjectMapping, tuple[_Step, ...]] = weakref.WeakKeyDictionary()
@@ -112,13 +114,14 @@ def _steps(mapping: ObjectMapping) -> tuple[_Step, ...]:
 
 def _step(item: Field) -> _Step:
     core = item.core
+    text = item.type in TEXT_TYPES
     if core is None or core.value_filter is not None:
-        return _Step(item.name, item.is_complex, None, None, None, False, item.extension)
+        return _Step(item.name, item.is_complex, None, None, None, False, item.extension, text)
     urn = core.attr.urn
     nested = bool(urn) and urn.lower() != urns.CORE_USER.lower() and urn != urns.CORE_GROUP
     manager = item.type.value == "reference" and core.attr.attr.lower() == "manager" and not core.attr.sub
     attr, sub = core.attr.attr, core.attr.sub
-    return _Step(item.name, item.is_complex, attr, urn if nested else None, sub, manager, item.extension)
+    return _Step(item.name, item.is_complex, attr, urn if nested else None, sub, manager, item.extension, text)
 
 
 def render(mapping: ObjectMapping, record: Record, *, base_url: str) -> dict[str, Any]:
@@ -130,8 +133,9 @@ def render(mapping: ObjectMapping, record: Record, *, base_url: str) -> dict[str
         value = record.get(step.name)
         if value is None or value == []:
             continue  # RFC 7643 §2.5: unassigned attributes, null or empty list alike, are not returned
-        if type(value) is not str:
-            value = [to_scim(v) for v in value] if isinstance(value, list) and not step.complex else to_scim(value)
+        if type(value) is not str:  # by the attribute's SCIM type, not the target's: an INTEGER column as "1"
+            convert = to_scim_text if step.text else to_scim
+            value = [convert(v) for v in value] if isinstance(value, list) and not step.complex else convert(value)
         if step.extension:
             extension[step.name] = value
         if step.attr is not None:
@@ -148,7 +152,9 @@ def render(mapping: ObjectMapping, record: Record, *, base_url: str) -> dict[str
     if extension:
         resource[mapping.extension_urn] = extension
     if mapping.has_members and MEMBERS in record:
-        resource["members"] = [{"value": m, "$ref": f"{base_url}/Users/{m}", "type": "User"} for m in record[MEMBERS]]
+        resource["members"] = [
+            {"value": str(m), "$ref": f"{base_url}/Users/{m}", "type": "User"} for m in record[MEMBERS]
+        ]
     resource["schemas"] = mapping.schemas_of(resource)
     endpoint = "Users" if mapping.object_type == "User" else "Groups"
     meta: dict[str, Any] = {

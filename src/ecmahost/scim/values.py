@@ -97,6 +97,17 @@ def from_scim(name: str, type_: AttributeType, value: Any) -> Any:
     return CONVERTERS[type_](name, value)
 
 
+TEXT_TYPES = frozenset({AttributeType.STRING, AttributeType.REFERENCE, AttributeType.BINARY})
+"""SCIM types whose values are JSON strings (RFC 7643 §2.3)"""
+
+
+def to_scim_text(value: Any) -> Any:
+    """A stored value of an attribute whose SCIM type is a string (`TEXT_TYPES`) -> that string, whatever the
+    target stores it as: an INTEGER column mapped to `externalId` or `manager.value` gives `"1"`, not `1`."""
+    value = to_scim(value)
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
 def to_scim(value: Any) -> Any:
     """A stored Python value -> its SCIM JSON form."""
     if isinstance(value, datetime):

@@ -162,10 +162,15 @@ def _unique_matching_column(
 
 
 def _scim_type(scim: str | None, found: AttributeType) -> AttributeType:
+    """The SCIM attribute's type, not the column's: every core and enterprise attribute the wizard maps besides
+    `active` and `manager` is a string (RFC 7643 §4), so a number column mapped to one (`externalId`,
+    `employeeNumber`) is served as a string, as strict clients expect."""
     if scim == "active":
         return AttributeType.BOOLEAN
     if scim == MANAGER:
         return AttributeType.REFERENCE
+    if scim and found in (AttributeType.INTEGER, AttributeType.DECIMAL):
+        return AttributeType.STRING
     return found
 
 

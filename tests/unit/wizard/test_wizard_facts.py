@@ -243,3 +243,22 @@ def test_a_link_table_that_holds_other_columns_than_the_anchors_is_an_issue(tmp_
     assert "group_users.login holds users.login, not its anchor id" in problems["object_types.Group.members"]
     apply_object_type(draft, "User", ObjectTypeAnswers("users", anchor="login", anchor_generate="none"), SQL, schema)
     assert "object_types.Group.members" not in {issue.path for issue in issues_for(Step.OBJECT_TYPES, draft, home)}
+
+
+def test_a_number_column_mapped_to_a_core_attribute_is_served_as_the_string_scim_defines() -> None:
+    """employeeNumber, externalId... are strings in RFC 7643: the proposal types them by the SCIM attribute, not
+    the column (which stays typed where only the ECMA2Host extension shows it)."""
+    from ecmahost.wizard.propose import propose_object_type
+
+    staff = table(
+        "staff",
+        column("staff_no", INTEGER, primary_key=True, generated=True),
+        column("login", unique=True, required=True),
+        column("EmployeeNumber", INTEGER),
+        column("Level", INTEGER),
+    )
+    proposed = propose_object_type("User", staff, {"table": "staff"})
+    assert proposed.attributes["EmployeeNumber"].scim == f"{ENTERPRISE}:employeeNumber"
+    assert proposed.attributes["EmployeeNumber"].type is STRING
+    assert proposed.attributes["Level"].scim is None
+    assert proposed.attributes["Level"].type is INTEGER
