@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from ecmahost.config.model import ConnectorConfig, ObjectTypeConfig
 from ecmahost.connectors.sql import SqlConnector
-from ecmahost.connectors.sql.models import SqlObjectType
+from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
 
 pytestmark = pytest.mark.anyio
 
@@ -75,7 +75,7 @@ def _config(url: str, seq: bool) -> ConnectorConfig:
         }
     )
     return ConnectorConfig.model_validate(
-        {"name": "staff", "type": "sql", "connection": {"url": url}, "object_types": {"User": user}}
+        {"name": "staff", "type": "sql", "connection": SqlConnection(url=url), "object_types": {"User": user}}
     )
 
 

@@ -4,7 +4,8 @@ A connector file is flat YAML (see docs/configuration.md). Each object type mixe
 `attributes`, `deprovisioning`, ...) with keys of the connector type (`table:` for SQL, `object_class:` for
 LDAP); the loader (`config.store`) splits them: generic keys validate here, the rest against the connector type's
 own `object_type_model`, which it keeps as `ObjectTypeConfig.target`. Likewise `connection` validates against the
-type's `connection_model`.
+type's `connection_model`. Both models derive from the bases here, `ConnectionSettings` and `TargetSettings`, so
+this layer types the seam without knowing any connector type.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, field_validator, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 RESOURCE_TYPES = {"User": "Users", "Group": "Groups"}
@@ -21,6 +22,17 @@ RESOURCE_TYPES = {"User": "Users", "Group": "Groups"}
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConnectionSettings(Strict):
+    """Base of every connector type's `connection_model`: the file's `connection:` block (secrets arrive as
+    `config.secrets.Secret`). This base itself takes no key: a type that needs no setting keeps it."""
+
+
+class TargetSettings(Strict):
+    """Base of every connector type's `object_type_model`: its own keys inside an object type (`table:`,
+    `object_class:`, `file:`...). This base itself takes no key: a type that stores objects without one keeps
+    it."""
 
 
 class AttributeType(StrEnum):
@@ -144,7 +156,8 @@ class ObjectTypeConfig(Strict):
     attributes: dict[str, AttributeConfig]
     deprovisioning: Deprovisioning = Deprovisioning()
     description: str = ""
-    target: Any = None
+    target: SerializeAsAny[TargetSettings] | None = None
+    """the connector type's `object_type_model`, validated by the loader (None on a config built without one)"""
 
     @field_validator("attributes")
     @classmethod
@@ -197,7 +210,8 @@ class ConnectorConfig(Strict):
     type: str
     description: str = ""
     token: TokenConfig | None = None
-    connection: Any = None
+    connection: SerializeAsAny[ConnectionSettings] | None = None
+    """the connector type's `connection_model`, validated by the loader (None on a config built without one)"""
     views: SchemaViews = SchemaViews.BOTH
     object_types: dict[Literal["User", "Group"], ObjectTypeConfig]
     limits: LimitsConfig = LimitsConfig()

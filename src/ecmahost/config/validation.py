@@ -1,8 +1,9 @@
 """Validating a connector file's content into a `ConnectorConfig`, reporting every problem at once.
 
-Steps: the generic keys against `config.model.ConnectorConfig`; the connector type from the registry;
-`connection` (secrets resolved by `config.secrets`) against the type's `connection_model`; each object type's
-non-generic keys against the type's `object_type_model` (kept as `ObjectTypeConfig.target`); then cross-field
+Steps: the generic keys against `config.model.ConnectorConfig`; the connector type's settings models from
+`config.connector_types`; `connection` (secrets resolved by `config.secrets`) against the type's
+`connection_model`; each object type's non-generic keys against the type's `object_type_model` (kept as
+`ObjectTypeConfig.target`); then cross-field
 rules (the anchor and deprovisioning attributes are selected attributes, the name matches the file, the token
 hash is well formed).
 
@@ -18,13 +19,12 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from ecmahost.config import secrets, tokens
+from ecmahost.config import connector_types, secrets, tokens
+from ecmahost.config.connector_types import SettingsModels
 from ecmahost.config.errors import ConfigFileError, Issue
 from ecmahost.config.model import GENERIC_OBJECT_TYPE_KEYS, AttributeType, ConnectorConfig, ObjectTypeConfig
 from ecmahost.config.views import views_problems
 from ecmahost.config.yaml_io import line_of, to_plain
-from ecmahost.connectors import registry
-from ecmahost.connectors.base import Connector
 from ecmahost.home import Home
 
 Loc = tuple[str | int, ...]
@@ -45,6 +45,7 @@ def validate_connector(
     plain: dict[str, Any] = to_plain(raw)
     issues: list[Issue] = []
     generic, specific = _split_object_types(plain)
+    generic.pop("connection", None)  # validated against the type's own model below
     config = _validate_model(ConnectorConfig, generic, (), issues)
     name = plain.get("name")
     if expected_name is not None and isinstance(name, str) and name != expected_name:
@@ -67,12 +68,12 @@ def validate_connector(
                     fix=f"set the token again with `ecmahost connector set-token {name}`",
                 )
             )
-    connector_cls = _connector_type(plain.get("type"), issues)
+    models = _settings_models(plain.get("type"), issues)
     connection: Any = None
     targets: dict[str, Any] = {}
-    if connector_cls is not None:
+    if models is not None:
         connection = _validate_connection(
-            connector_cls,
+            models.connection,
             plain,
             issues,
             file=file,
@@ -82,7 +83,7 @@ def validate_connector(
             require_env=require_env,
         )
         for type_name, keys in specific.items():
-            targets[type_name] = _validate_target(connector_cls, type_name, keys, issues)
+            targets[type_name] = _validate_target(models.object_type, type_name, keys, issues)
     if config is not None:
         for type_name, object_type in config.object_types.items():
             issues.extend(_cross_field_issues(type_name, object_type))
@@ -103,7 +104,7 @@ def _split_object_types(plain: dict[str, Any]) -> tuple[dict[str, Any], dict[str
     """The file with generic object-type keys only, and each object type's connector-specific keys."""
     object_types = plain.get("object_types")
     if not isinstance(object_types, Mapping):
-        return plain, {}
+        return dict(plain), {}
     generic_types: dict[str, Any] = {}
     specific: dict[str, dict[str, Any]] = {}
     for type_name, body in object_types.items():
@@ -115,12 +116,12 @@ def _split_object_types(plain: dict[str, Any]) -> tuple[dict[str, Any], dict[str
     return {**plain, "object_types": generic_types}, specific
 
 
-def _connector_type(type_name: Any, issues: list[Issue]) -> type[Connector] | None:
+def _settings_models(type_name: Any, issues: list[Issue]) -> SettingsModels | None:
     if not isinstance(type_name, str):
         return None  # the generic model reports a missing or wrong `type`
     try:
-        return registry.connector_type(type_name)
-    except registry.UnknownConnectorType as exc:
+        return connector_types.settings_models(type_name)
+    except connector_types.UnknownConnectorType as exc:
         issues.append(Issue("type", str(exc), fix="pick an installed type or install its package"))
     except Exception as exc:  # a broken plugin must not hide the other issues of the file
         issues.append(
@@ -134,7 +135,7 @@ def _connector_type(type_name: Any, issues: list[Issue]) -> type[Connector] | No
 
 
 def _validate_connection(
-    connector_cls: type[Connector],
+    model: type[BaseModel],
     plain: dict[str, Any],
     issues: list[Issue],
     *,
@@ -160,16 +161,10 @@ def _validate_connection(
     except ConfigFileError as exc:
         issues.extend(exc.issues)
         return None
-    model = getattr(connector_cls, "connection_model", None)
-    if model is None:
-        return resolved
     return _validate_model(model, resolved, ("connection",), issues)
 
 
-def _validate_target(connector_cls: type[Connector], type_name: str, keys: dict[str, Any], issues: list[Issue]) -> Any:
-    model = getattr(connector_cls, "object_type_model", None)
-    if model is None:
-        return keys or None
+def _validate_target(model: type[BaseModel], type_name: str, keys: dict[str, Any], issues: list[Issue]) -> Any:
     generic = sorted(GENERIC_OBJECT_TYPE_KEYS)
     return _validate_model(model, keys, ("object_types", type_name), issues, also_allowed=generic)
 

@@ -23,18 +23,25 @@ The contract, checked for every connector type by `tests/contract` (`ConnectorCo
 - `clear_rules(object_type)` names the selected attributes a replace must leave alone when it omits them (the
   target generates them or holds a default) and those it cannot clear (NOT NULL without default, LDAP MUST);
   worked out once per object type, never per request.
+
+Settings: a type declares `connection_model` (a `ConnectionSettings` model) and `object_type_model` (a
+`TargetSettings` model); the loader validates the file against them, and this base class hands each connector its
+typed settings once, as `self.connection` and `self.targets[object_type]` (validating them here only when a
+config was built by hand, with plain data or none).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from ecmahost.config.model import AttributeType, ConnectorConfig
+from ecmahost.config.model import AttributeType, ConnectionSettings, ConnectorConfig, TargetSettings
+from ecmahost.connectors.errors import ConfigurationError
 from ecmahost.connectors.query import Change, Record, SearchQuery, SearchResult
 
 
@@ -110,12 +117,23 @@ class Connector(ABC):
     type_name: ClassVar[str]
     version: ClassVar[str] = "1"
     description: ClassVar[str] = ""
-    connection_model: ClassVar[type[BaseModel]]
-    object_type_model: ClassVar[type[BaseModel]]
+    connection_model: ClassVar[type[ConnectionSettings]] = ConnectionSettings
+    """the file's `connection:` block; the base takes no key"""
+    object_type_model: ClassVar[type[TargetSettings]] = TargetSettings
+    """this type's own keys in each object type; the base takes none"""
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         self.config = config
         self.home = home
+        self.connection: ConnectionSettings = _typed(
+            self.connection_model, config.connection, config.name, "connection"
+        )
+        """`config.connection` as this type's `connection_model`"""
+        self.targets: dict[str, TargetSettings] = {
+            name: _typed(self.object_type_model, spec.target, config.name, f"object_types.{name}")
+            for name, spec in config.object_types.items()
+        }
+        """each object type's `target` as this type's `object_type_model`"""
 
     @property
     def name(self) -> str:
@@ -172,3 +190,20 @@ class Connector(ABC):
 
     @abstractmethod
     async def delete(self, object_type: str, anchor: str) -> None: ...
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def _typed(model: type[S], value: Any, connector: str, where: str) -> S:
+    """`value` as `model`: as it is when the loader validated it already, else validated now (a config built by
+    hand holds plain data or nothing); invalid settings are a `ConfigurationError` naming the key."""
+    if isinstance(value, model):
+        return value
+    data = value.model_dump(by_alias=True) if isinstance(value, BaseModel) else value
+    try:
+        return model.model_validate(dict(data) if isinstance(data, Mapping) else data if data is not None else {})
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        key = ".".join(str(part) for part in (where, *first["loc"]))
+        raise ConfigurationError(f"connector {connector!r}: {key}: {first['msg']}") from None

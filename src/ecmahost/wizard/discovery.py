@@ -25,6 +25,7 @@ from ecmahost.config import secrets
 from ecmahost.config.errors import ConfigFileError
 from ecmahost.config.model import AnchorConfig, ConnectorConfig, ObjectTypeConfig
 from ecmahost.connectors.base import Connector, DiscoveredObjectClass, DiscoveredSchema
+from ecmahost.connectors.errors import ConfigurationError
 from ecmahost.connectors.registry import UnknownConnectorType, connector_type
 from ecmahost.home import Home
 from ecmahost.wizard.draft import ConnectorDraft
@@ -77,7 +78,7 @@ def probe_connector(draft: ConnectorDraft, home: Home) -> Connector:
     )
     try:
         return cls(config, home=home.root)
-    except (ValidationError, ValueError) as exc:
+    except (ValidationError, ValueError, ConfigurationError) as exc:
         raise ProbeError(f"the object types cannot be read yet: {exc}") from None
 
 

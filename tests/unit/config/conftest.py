@@ -5,22 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from ecmahost.config import connector_types
+from ecmahost.config.model import ConnectionSettings, TargetSettings
 from ecmahost.config.secrets import Secret
-from ecmahost.connectors import registry
 from ecmahost.connectors.base import Connector
 from ecmahost.home import Home
 
 
-class FakeConnection(BaseModel):
+class FakeConnection(ConnectionSettings):
     model_config = ConfigDict(extra="forbid")
     url: str
     password: Secret | None = None
     timeout: int = 30
 
 
-class FakeObjectType(BaseModel):
+class FakeObjectType(TargetSettings):
     model_config = ConfigDict(extra="forbid")
     table: str
 
@@ -72,7 +73,7 @@ object_types:
 
 @pytest.fixture(autouse=True)
 def fake_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "connector_types", lambda: {"fake": FakeConnector})
+    monkeypatch.setattr(connector_types, "installed_types", lambda: {"fake": FakeConnector})
 
 
 @pytest.fixture

@@ -82,19 +82,15 @@ class CsvConnector(Connector):
     description = "A CSV file per object type (small apps and demos); writes are atomic"
     connection_model = CsvConnection
     object_type_model = CsvObjectType
+    connection: CsvConnection
+    targets: dict[str, CsvObjectType]
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         super().__init__(config, home=home)
-        connection = config.connection
-        self.connection = (
-            connection if isinstance(connection, CsvConnection) else CsvConnection.model_validate(connection or {})
-        )
         self.folder = (home / self.connection.folder).resolve()
         self._files: dict[str, _ObjectFile] = {}
         for name, spec in config.object_types.items():
-            target = (
-                spec.target if isinstance(spec.target, CsvObjectType) else CsvObjectType.model_validate(spec.target)
-            )
+            target = self.targets[name]
             columns = list(spec.attributes) + ([target.members_column] if target.members_column else [])
             table = CsvTable(self.folder / target.file, self.connection, columns)
             self._files[name] = _ObjectFile(name, spec, target, table, self.connection.multi_value_separator)

@@ -9,12 +9,14 @@ import codecs
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ecmahost.config.model import ConnectionSettings, TargetSettings
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CsvConnection(_Strict):
+class CsvConnection(ConnectionSettings):
     """Where the files are and how they are written.
 
     `folder` is relative to the host's home folder. `multi_value_separator` joins the member anchors of a group
@@ -38,7 +40,7 @@ class CsvConnection(_Strict):
         return value
 
 
-class CsvObjectType(_Strict):
+class CsvObjectType(TargetSettings):
     """The CSV keys of one object type: its file (relative to `connection.folder`), one row per object, one column
     per selected attribute (the anchor's column is the anchor column), and for a group the column holding its
     members' anchors."""

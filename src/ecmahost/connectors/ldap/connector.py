@@ -31,10 +31,10 @@ class LdapConnector(Connector):
     description = "An LDAP v3 directory (OpenLDAP, 389 DS, AD LDS, ...) through ldap3"
     connection_model = LdapConnection
     object_type_model = LdapObjectType
+    connection: LdapConnection
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         super().__init__(config, home=home)
-        self.connection = _connection_settings(config)
         self.directory = Directory(
             specs={name: spec_of(name, object_type) for name, object_type in config.object_types.items()},
             settings=self.connection,
@@ -126,12 +126,3 @@ class LdapConnector(Connector):
             writes.delete(session, self.directory, spec, dn)
 
         await self.pool.run(work, f"delete {object_type} {anchor}")
-
-
-def _connection_settings(config: ConnectorConfig) -> LdapConnection:
-    connection = config.connection
-    if isinstance(connection, LdapConnection):
-        return connection
-    if isinstance(connection, dict):
-        return LdapConnection.model_validate(connection)
-    raise ConfigurationError(f"connector {config.name!r}: set `connection: {{host: ..., bind_dn: ...}}` for LDAP")

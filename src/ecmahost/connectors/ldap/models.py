@@ -16,6 +16,7 @@ from ldap3.core.exceptions import LDAPInvalidDnError
 from ldap3.utils.dn import parse_dn
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ecmahost.config.model import ConnectionSettings, TargetSettings
 from ecmahost.config.secrets import Secret
 
 _FINGERPRINT = re.compile(r"^(sha256:)?([0-9A-Fa-f]{2}:?){32}$")
@@ -32,7 +33,7 @@ class Security(StrEnum):
     LDAPS = "ldaps"
 
 
-class LdapConnection(_Strict):
+class LdapConnection(ConnectionSettings):
     """How to reach and bind to the directory.
 
     `password` comes resolved from the config layer (`${env:X}` or an encrypted secret) and is never logged.
@@ -104,7 +105,7 @@ class LdapConnection(_Strict):
         return self
 
 
-class LdapObjectType(_Strict):
+class LdapObjectType(TargetSettings):
     """The LDAP keys of one object type: which entries it is, where they live and how a new one is named."""
 
     object_classes: list[str] = Field(min_length=1)

@@ -77,22 +77,13 @@ class RestConnector(Connector):
     description = "A JSON REST API, configured per operation (method, URL, body, JSON pointers, paging)"
     connection_model = RestConnection
     object_type_model = RestObjectType
+    connection: RestConnection
+    targets: dict[str, RestObjectType]
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         super().__init__(config, home=home)
-        connection = config.connection
-        self.connection = (
-            connection if isinstance(connection, RestConnection) else RestConnection.model_validate(connection)
-        )
         self.client = RestClient(self.connection, home)
-        self._types = {
-            name: _Mapped(
-                name,
-                spec,
-                spec.target if isinstance(spec.target, RestObjectType) else RestObjectType.model_validate(spec.target),
-            )
-            for name, spec in config.object_types.items()
-        }
+        self._types = {name: _Mapped(name, spec, self.targets[name]) for name, spec in config.object_types.items()}
 
     async def close(self) -> None:
         await self.client.close()

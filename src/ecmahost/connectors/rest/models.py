@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ecmahost.config.model import ConnectionSettings, TargetSettings
 from ecmahost.config.secrets import Secret
 from ecmahost.connectors.rest.pointers import to_pointer
 
@@ -79,7 +80,7 @@ class StatusMeaning(_Strict):
     invalid: list[int] = Field(default_factory=lambda: [400, 422])
 
 
-class RestConnection(_Strict):
+class RestConnection(ConnectionSettings):
     base_url: str
     auth: Auth = NoAuth()
     tls: TlsOptions = TlsOptions()
@@ -143,7 +144,7 @@ class Operations(_Strict):
     delete: RestOperation | None = None
 
 
-class RestObjectType(_Strict):
+class RestObjectType(TargetSettings):
     """One object type of the API. `collection` and `item` give the default operations (GET/POST on the
     collection, GET/PUT/DELETE on the item); `operations` overrides any of them. `fields` maps a selected
     attribute to where it sits in an item's JSON (JSON pointer `/name/givenName` or JSONPath `$.name.givenName`;

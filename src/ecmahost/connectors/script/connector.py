@@ -31,7 +31,7 @@ from ecmahost.connectors.kit import check_required, project, search_records
 from ecmahost.connectors.kit.records import coerce
 from ecmahost.connectors.query import MEMBERS, Change, Compare, Op, Record, SearchQuery, SearchResult
 from ecmahost.connectors.script import protocol
-from ecmahost.connectors.script.models import Filtering, Mode, Operation, ScriptConnection
+from ecmahost.connectors.script.models import Filtering, Mode, Operation, ScriptConnection, ScriptObjectType
 from ecmahost.connectors.script.runner import ProcessSettings, WorkerPool, run_once
 from ecmahost.connectors.script.verify import program_problems
 
@@ -41,13 +41,11 @@ class ScriptConnector(Connector):
     version = "1.0"
     description = "Programs in any language (Python, shell, PowerShell 7) answering JSON on stdin/stdout"
     connection_model = ScriptConnection
+    object_type_model = ScriptObjectType
+    connection: ScriptConnection
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         super().__init__(config, home=home)
-        connection = config.connection
-        self.connection = (
-            connection if isinstance(connection, ScriptConnection) else ScriptConnection.model_validate(connection)
-        )
         self.settings = ProcessSettings(
             connector=config.name,
             cwd=(home / self.connection.working_directory).resolve(),

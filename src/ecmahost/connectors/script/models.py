@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ecmahost.config.model import ConnectionSettings, TargetSettings
+
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -41,7 +43,7 @@ class Filtering(StrEnum):
     """the script lists every object; the host filters, sorts and pages in memory (simple scripts, small targets)"""
 
 
-class ScriptConnection(_Strict):
+class ScriptConnection(ConnectionSettings):
     """Which programs answer, and within which limits.
 
     `command` is the argument list of the program that answers every operation (the `operation` field of the
@@ -93,5 +95,5 @@ class ScriptConnection(_Strict):
         return self.operations.get(operation) or self.command
 
 
-class ScriptObjectType(_Strict):
+class ScriptObjectType(TargetSettings):
     """Script object types have no keys of their own: the script decides where objects live."""

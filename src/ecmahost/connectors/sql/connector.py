@@ -54,10 +54,10 @@ class SqlConnector(Connector):
     description = "A SQL database (PostgreSQL, MariaDB/MySQL, SQLite, ...) through SQLAlchemy"
     connection_model = SqlConnection
     object_type_model = SqlObjectType
+    connection: SqlConnection
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         super().__init__(config, home=home)
-        self.connection = _connection_settings(config)
         self._engine: AsyncEngine | None = None
         self._executor: SqlExecutor | None = None
         """what every request's statements run through (`executor`), made with the engine"""
@@ -331,12 +331,3 @@ def _anchor(tables: ObjectTables, anchor: str) -> Any:
     if value is None:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
     return value
-
-
-def _connection_settings(config: ConnectorConfig) -> SqlConnection:
-    connection = config.connection
-    if isinstance(connection, SqlConnection):
-        return connection
-    if isinstance(connection, dict):
-        return SqlConnection.model_validate(connection)
-    raise ConfigurationError(f"connector {config.name!r}: set `connection: {{url: ...}}` for a SQL connector")

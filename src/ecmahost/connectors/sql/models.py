@@ -11,12 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from ecmahost.config.model import ConnectionSettings, TargetSettings
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SqlConnection(_Strict):
+class SqlConnection(ConnectionSettings):
     """Where the database is and how to reach it.
 
     `url` is a SQLAlchemy URL without a password (`postgresql://app@db.example:5432/hr`, `mysql://root@host/hr`,
@@ -87,7 +89,7 @@ class Timestamps(_Strict):
     modified: str | None = None
 
 
-class SqlObjectType(_Strict):
+class SqlObjectType(TargetSettings):
     """The SQL keys of one object type: the table whose columns are its target attributes, and where its
     complex attributes and members live."""
 
