@@ -29,10 +29,8 @@ from benchmarks.hostbench.servers import CONNECTOR, prepare_home
 from sqlalchemy.engine import make_url
 
 from ecmahost.connectors.query import SearchQuery
-from ecmahost.http.app import create_app
+from ecmahost.host import EMBEDDED, Host, build_runtime
 from ecmahost.scim.filter_parser import parse_filter
-from ecmahost.server import build_runtime
-from ecmahost.settings import load_settings
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = f"ecmahost_probe_{os.getpid()}"  # its own per run: a concurrent probe must not drop it
@@ -116,7 +114,7 @@ async def probe(size: int, calls: int) -> None:
 
 async def _layers(home: Any, url: str, token: str, size: int, calls: int) -> None:
     runtime = build_runtime(home)
-    app = create_app(runtime, load_settings(home))
+    app = Host(home, EMBEDDED, runtime=runtime).app()
     item = runtime.connectors[CONNECTOR]
     await runtime.start()
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

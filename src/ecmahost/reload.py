@@ -5,14 +5,13 @@ connector is opened first, then swapped into `runtime.connectors` (the HTTP app 
 request, so the next request uses it), then the old one is closed. A deleted file removes the connector; an
 invalid file leaves the connector out and records why in `runtime.errors`, as at start-up.
 
-`ConnectorFileWatcher` does the same for changes made by another process (`ecmahost connector new/edit`, the
-admin UI run as `ecmahost admin`, an editor): it compares the files' modification times each `interval`
-seconds. The host wires it in its lifespan; this module does not start it by itself.
+`connector_watcher` does the same for changes made by another process (`ecmahost connector new/edit`, the
+admin UI run as `ecmahost admin`, an editor): a `watch.Watcher` of the connector files, polled by the host's
+housekeeping task (`ecmahost.host`); this module does not start it by itself.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from ecmahost.config.errors import ConfigError
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
 from ecmahost.runtime import HostRuntime
+from ecmahost.watch import Watcher
 
 logger = logging.getLogger(__name__)
 
@@ -61,35 +61,19 @@ async def apply_connector_change(runtime: HostRuntime, home: Home, name: str) ->
     return outcome
 
 
-def _stamps(home: Home) -> dict[str, float]:
+def connector_files(home: Home) -> list[Path]:
     folder: Path = home.connectors_dir
-    if not folder.is_dir():
-        return {}
-    return {path.stem: path.stat().st_mtime for path in folder.glob("*.yaml") if path.is_file()}
+    return [path for path in folder.glob("*.yaml") if path.is_file()] if folder.is_dir() else []
 
 
-class ConnectorFileWatcher:
-    """Polls `connectors/*.yaml` and applies each changed, new or deleted file to the runtime."""
+def connector_watcher(runtime: HostRuntime, home: Home) -> Watcher:
+    """A `Watcher` of `connectors/*.yaml` that applies each changed, new or deleted file to `runtime`."""
 
-    def __init__(self, runtime: HostRuntime, home: Home, interval: float = 2.0) -> None:
-        self.runtime = runtime
-        self.home = home
-        self.interval = interval
-        self._seen = _stamps(home)
-
-    async def poll_once(self) -> list[str]:
-        """Apply every change since the last poll; returns the connector names applied."""
-        now = _stamps(self.home)
-        changed = [name for name in now.keys() | self._seen.keys() if now.get(name) != self._seen.get(name)]
-        self._seen = now
-        for name in sorted(changed):
+    async def apply(changed: list[Path]) -> None:
+        for name in sorted({path.stem for path in changed}):
             try:
-                await apply_connector_change(self.runtime, self.home, name)
-            except Exception:  # one file must not stop the watcher
+                await apply_connector_change(runtime, home, name)
+            except Exception:  # one file must not stop the others
                 logger.exception("applying the change of connector %s failed", name)
-        return sorted(changed)
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            await self.poll_once()
+    return Watcher(lambda: connector_files(home), apply)

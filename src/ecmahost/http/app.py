@@ -5,21 +5,22 @@ connector (-> 401), read and parse the body within the limit (-> 413/415/400), c
 render `application/scim+json`. Known errors become SCIM Error bodies; anything else is a 500 with a request id,
 logged once with its traceback and never shown to the client.
 
-Every answered SCIM request goes to the `RequestObserver` (request log, metrics, recent target errors), with the
-connector and request id bound to the logging context while it runs. `GET /health` answers without auth or
-details (for load balancers); `GET /metrics` serves Prometheus metrics, behind a bearer token when `host.yaml`
-sets `metrics.token_hash`.
+Every answered SCIM request goes to the `RequestObserver` (request log, metrics, recent target errors, activity
+journal), with the connector and request id bound to the logging context while it runs. `GET /health` answers
+without auth or details (for load balancers); `GET /metrics` serves Prometheus metrics, behind a bearer token when
+`host.yaml` sets `metrics.token_hash`. The routes come from one table, `SCIM_ROUTES` (see `routing`).
+
+This module does not start or stop anything: the runtime, the observer, the metrics and the lifespan are given by
+the one place that assembles the host (`ecmahost.host`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,19 +32,15 @@ from starlette.routing import Route
 
 from ecmahost import errors
 from ecmahost.deadlines import within
-from ecmahost.home import Home
 from ecmahost.http.auth import authenticate, metrics_token_accepted
 from ecmahost.http.limits import ConcurrencyLimiter, FailedAuthLimiter
 from ecmahost.http.responses import ScimResponse, error_response, no_content
-from ecmahost.http.routing import METHODS, PREFIX, ScimRoutes, caseless, refusal
+from ecmahost.http.routing import PREFIX, ScimRoute, ScimRoutes, scim_routes
 from ecmahost.http.routing import method_not_allowed as refuse_method
-from ecmahost.observability.activity import open_journal
 from ecmahost.observability.log_setup import request_context
 from ecmahost.observability.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ecmahost.observability.metrics import Metrics
-from ecmahost.observability.monitor import HostMonitor
 from ecmahost.observability.request_log import RequestObserver
-from ecmahost.reload import ConnectorFileWatcher
 from ecmahost.runtime import ConnectorRuntime, HostRuntime
 from ecmahost.scim.discovery import list_response
 from ecmahost.scim.listing import names
@@ -215,18 +212,6 @@ def _logged_detail(exc: errors.ScimError) -> str:
     return f"{exc.detail} ({reason})" if reason else exc.detail
 
 
-GC_THRESHOLD = 20_000
-"""Allocations between young-generation collections (CPython's default is 700)."""
-
-
-def settle_garbage_collector() -> None:
-    """Move everything loaded at start-up (modules, compiled mappings, statements) out of the collector's view and
-    collect the youngest generation less often: fewer, shorter pauses in the request path (the p99)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 20, 20)
-
-
 class RequestGuards:
     """What every SCIM request passes before its handler: the failed-token limit per client, the token of the
     connector, and the connector's concurrency limit."""
@@ -373,88 +358,44 @@ def metrics_endpoint(metrics: Metrics, token_hash: str | None) -> Callable[[Requ
     return endpoint
 
 
+SCIM_ROUTES: tuple[ScimRoute[Handler], ...] = (
+    ScimRoute("Schemas", "/Schemas", {"GET": schemas}),
+    ScimRoute("Schemas/id", "/Schemas/{id:path}", {"GET": schemas}),
+    ScimRoute("ResourceTypes", "/ResourceTypes", {"GET": resource_types}),
+    ScimRoute("ResourceTypes/id", "/ResourceTypes/{id}", {"GET": resource_types}),
+    ScimRoute("ServiceProviderConfig", "/ServiceProviderConfig", {"GET": service_provider_config}),
+    ScimRoute("openapi.json", "/openapi.json", {"GET": openapi_description}),
+    ScimRoute("list", "/{resource}", {"GET": list_resources, "POST": create_resource}),
+    ScimRoute(
+        "item",
+        "/{resource}/{id}",
+        {"GET": get_resource, "PUT": replace_resource, "PATCH": patch_resource, "DELETE": delete_resource},
+    ),
+)
+"""Every SCIM endpoint under `/ecma2host_<Name>/scim`, in the order Starlette tries them (discovery first)."""
+
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
 def create_app(
-    runtime: HostRuntime, settings: HostSettings | None = None, *, monitor: HostMonitor | None = None
+    runtime: HostRuntime,
+    settings: HostSettings,
+    observer: RequestObserver,
+    *,
+    metrics: Metrics | None = None,
+    lifespan: Lifespan | None = None,
 ) -> HostApp:
-    """The host's app. `settings` decides `/metrics` (default: served, no token); `monitor` (given by
-    `server.serve`) runs from startup to shutdown."""
-    settings = settings or HostSettings()
-    metrics = Metrics(lambda: runtime.connectors) if settings.metrics.enabled else None
-    journal = open_journal(runtime.home, settings.activity)
-    observer = RequestObserver(metrics, runtime.recent_errors, journal)
-
+    """The host's app over `runtime`: `/metrics` served when `metrics` is given, `lifespan` run from startup to
+    shutdown (`ecmahost.host.Host` builds all three)."""
     guards = RequestGuards(settings)
-
-    fast: dict[tuple[str, str], Callable[[Request], Awaitable[Response]]] = {}
-    allowed: dict[str, list[str]] = {}
-
-    def declare(path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str], key: str) -> Route:
-        fast.update({(key, method): endpoint for method in methods})
-        declared = Route(f"/ecma2host_{{connector}}/scim{path}", endpoint, methods=methods)
-        return declared if key in ("list", "item") else caseless(declared, key.partition("/")[0])
-
-    def route(path: str, handler: Handler, methods: list[str], key: str) -> Route:
-        allowed.setdefault(key, []).extend(methods)
-        return declare(path, ScimEndpoint(runtime, handler, observer, guards).handle, methods, key)
-
-    def refuse(path: str, key: str) -> Route:
-        """405 for the other methods of `routing.METHODS`, declared before `/{resource}` can take them."""
-        others = [method for method in METHODS if method not in allowed[key]]
-        return declare(path, refusal(allowed[key]), others, key)
-
-    routes = [
-        Route("/health", health, methods=["GET"]),
-        route("/Schemas", schemas, ["GET"], "Schemas"),
-        refuse("/Schemas", "Schemas"),
-        route("/Schemas/{id:path}", schemas, ["GET"], "Schemas/id"),
-        refuse("/Schemas/{id:path}", "Schemas/id"),
-        route("/ResourceTypes", resource_types, ["GET"], "ResourceTypes"),
-        refuse("/ResourceTypes", "ResourceTypes"),
-        route("/ResourceTypes/{id}", resource_types, ["GET"], "ResourceTypes/id"),
-        refuse("/ResourceTypes/{id}", "ResourceTypes/id"),
-        route("/ServiceProviderConfig", service_provider_config, ["GET"], "ServiceProviderConfig"),
-        refuse("/ServiceProviderConfig", "ServiceProviderConfig"),
-        route("/openapi.json", openapi_description, ["GET"], "openapi.json"),
-        refuse("/openapi.json", "openapi.json"),
-        route("/{resource}", list_resources, ["GET"], "list"),
-        route("/{resource}", create_resource, ["POST"], "list"),
-        refuse("/{resource}", "list"),
-        route("/{resource}/{id}", get_resource, ["GET"], "item"),
-        route("/{resource}/{id}", replace_resource, ["PUT"], "item"),
-        route("/{resource}/{id}", patch_resource, ["PATCH"], "item"),
-        route("/{resource}/{id}", delete_resource, ["DELETE"], "item"),
-        refuse("/{resource}/{id}", "item"),
-    ]
-    scim_routes = ScimRoutes(fast, allowed)
+    scim, routes = scim_routes(SCIM_ROUTES, lambda handler: ScimEndpoint(runtime, handler, observer, guards).handle)
+    starlette_routes = [Route("/health", health, methods=["GET"]), *scim]
     if metrics is not None:
-        routes.append(Route("/metrics", metrics_endpoint(metrics, settings.metrics.token_hash), methods=["GET"]))
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await runtime.start()
-        if journal is not None:
-            journal.start()
-        settle_garbage_collector()
-        if monitor is not None:
-            monitor.start()
-        # Connector files changed by `ecmahost connector new/edit`, the admin UI or an editor apply without restart.
-        watcher = asyncio.create_task(ConnectorFileWatcher(runtime, Home(runtime.home)).run())
-        try:
-            yield
-        finally:
-            watcher.cancel()
-            with suppress(asyncio.CancelledError):
-                await watcher
-            if monitor is not None:
-                await monitor.stop()
-            await runtime.stop()
-            if journal is not None:
-                await asyncio.to_thread(journal.stop)
-
+        endpoint = metrics_endpoint(metrics, settings.metrics.token_hash)
+        starlette_routes.append(Route("/metrics", endpoint, methods=["GET"]))
     app = Starlette(
-        routes=routes,
+        routes=starlette_routes,
         lifespan=lifespan,
-        exception_handlers={404: not_found, 405: method_not_allowed(scim_routes)},
+        exception_handlers={404: not_found, 405: method_not_allowed(routes)},
     )
-    app.state.metrics = metrics
-    return HostApp(app, scim_routes)
+    return HostApp(app, routes)

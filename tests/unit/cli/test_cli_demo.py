@@ -18,8 +18,7 @@ from typer.testing import CliRunner
 from ecmahost.cli.demo import prepare_demo
 from ecmahost.cli.main import app
 from ecmahost.home import Home
-from ecmahost.http.app import create_app
-from ecmahost.server import build_runtime
+from ecmahost.host import EMBEDDED, Host
 from ecmahost.settings import HostSettings
 
 from support.databases import MARIADB_ADMIN_URL, mariadb_database
@@ -63,7 +62,7 @@ def test_demo_reaches_a_database_that_needs_a_password(
     text = (home.connectors_dir / "demo.yaml").read_text()
     assert f"password: ${{env:{VARIABLE}}}" in text
     assert password not in text
-    host = create_app(build_runtime(home), HostSettings())
+    host = Host(home, EMBEDDED, settings=HostSettings()).app()
 
     async def create_alice() -> httpx.Response:
         async with host.router.lifespan_context(host):

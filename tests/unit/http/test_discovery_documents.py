@@ -13,8 +13,7 @@ import httpx
 
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
-from ecmahost.http.app import create_app
-from ecmahost.server import build_runtime
+from ecmahost.host import EMBEDDED, Host
 from ecmahost.settings import HostSettings
 
 TOKEN = "discovery-token-0123456789"
@@ -56,7 +55,7 @@ def _schemas(tmp_path: Path) -> dict[str, Any]:
     store = ConnectorStore(home)
     store.save(_connector(db))
     store.set_token("hr", TOKEN)
-    app = create_app(build_runtime(home), HostSettings())
+    app = Host(home, EMBEDDED, settings=HostSettings()).app()
 
     async def run() -> dict[str, Any]:
         async with app.router.lifespan_context(app):

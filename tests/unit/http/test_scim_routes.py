@@ -14,8 +14,8 @@ from ecmahost.config.store import ConnectorStore
 from ecmahost.connectors.sql.demo_schema import create_demo_tables
 from ecmahost.demo import demo_connector
 from ecmahost.home import Home
-from ecmahost.http.app import HostApp, create_app
-from ecmahost.server import build_runtime
+from ecmahost.host import EMBEDDED, Host
+from ecmahost.http.app import HostApp
 from ecmahost.settings import HostSettings
 
 TOKEN = "routes-token-0123456789"
@@ -30,7 +30,7 @@ def app(tmp_path: Path) -> HostApp:
     store = ConnectorStore(home)
     store.save(demo_connector("demo", "sqlite:///demo.db"))
     store.set_token("demo", TOKEN)
-    return create_app(build_runtime(home), HostSettings())
+    return Host(home, EMBEDDED, settings=HostSettings()).app()
 
 
 @pytest.mark.parametrize(

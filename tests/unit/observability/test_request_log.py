@@ -14,10 +14,9 @@ from ecmahost.config.tokens import hash_token
 from ecmahost.connectors.sql.demo_schema import create_demo_tables
 from ecmahost.demo import demo_connector
 from ecmahost.home import Home
-from ecmahost.http.app import create_app
+from ecmahost.host import EMBEDDED, Host, build_runtime
 from ecmahost.observability.log_setup import LOG_FILE_NAME
 from ecmahost.runtime import HostRuntime
-from ecmahost.server import build_runtime
 from ecmahost.settings import HostSettings, LogLevel, LogLevels, MetricsSettings
 
 TOKEN = "unit-secret-token-0123456789"
@@ -39,7 +38,7 @@ def send(
     home: Home, settings: HostSettings, *requests: tuple[str, str, dict[str, Any]], runtime: HostRuntime | None = None
 ) -> list[httpx.Response]:
     """Run the app (startup to shutdown) and send `(method, path, options)` requests in order."""
-    app = create_app(runtime or build_runtime(home), settings)
+    app = Host(home, EMBEDDED, settings=settings, runtime=runtime).app()
 
     async def run() -> list[httpx.Response]:
         async with app.router.lifespan_context(app):

@@ -20,8 +20,7 @@ from ecmahost.cli.main import app
 from ecmahost.config.model import AnchorGeneration
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
-from ecmahost.http.app import create_app
-from ecmahost.server import build_runtime
+from ecmahost.host import EMBEDDED, Host
 from ecmahost.settings import HostSettings
 
 from support.databases import mariadb_database, postgres_database
@@ -61,7 +60,7 @@ def new(home: Home, url: str, *args: str) -> Any:
 def serve(home: Home, requests: Callable[[httpx.AsyncClient], Any]) -> Any:
     """Load the saved connector into the real app (in process) and run `requests` against it."""
     ConnectorStore(home).set_token("app", TOKEN)
-    host = create_app(build_runtime(home), HostSettings())
+    host = Host(home, EMBEDDED, settings=HostSettings()).app()
 
     async def run() -> Any:
         async with host.router.lifespan_context(host):
