@@ -1,1 +1,1 @@
-"""The configuration wizard as a local web UI: `create_admin_app(home, runtime=None)`."""
+"""The configuration wizard as a local web UI: `admin.app.create_admin_app(home)`."""

@@ -17,8 +17,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ecmahost.admin.app import render, state
 from ecmahost.admin.charts import Bucket, bar_chart
+from ecmahost.admin.pages import render, state
 from ecmahost.config.store import ConnectorStore
 from ecmahost.observability import activity_store as store
 

@@ -1,62 +1,32 @@
 """The admin web UI: a Starlette app of server-rendered pages (Jinja2) and a little JavaScript, all shipped in
-the package (no CDN). `create_admin_app(home, runtime=None)` builds it; with a `runtime` (the UI served inside
-`ecmahost serve`), a saved or deleted connector is applied to it at once (`ecmahost.reload`).
+the package (no CDN). `create_admin_app(home)` builds it. It runs beside the host (`ecmahost admin`), not inside
+it: a saved or deleted connector file reaches a running host through the host's own watcher.
 
 Every page but the login page needs a session; every POST must carry the session's CSRF token. The pages live
-in `connector_pages`, `wizard_pages` and `host_pages`; this module holds what they share: rendering, the
-session guard and login/logout. It never serves SCIM, and the SCIM app never serves it.
+in `connector_pages`, `wizard_pages`, `host_pages` and `activity_pages`, what they share in `pages`; this module
+holds the session guard, login/logout and the factory. It never serves SCIM, and the SCIM app never serves it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ecmahost import __version__
-from ecmahost.admin.security import SESSION_COOKIE, SESSION_SECONDS, AdminSession, SessionStore, check_admin_password
+from ecmahost.admin import activity_pages, connector_pages, host_pages, wizard_pages
+from ecmahost.admin.pages import AdminState, redirect, render, session_of, state
+from ecmahost.admin.security import SESSION_COOKIE, SESSION_SECONDS, check_admin_password
 from ecmahost.home import Home
-from ecmahost.runtime import HostRuntime
 
 HERE = Path(__file__).parent
 Handler = Callable[[Request], Awaitable[Response]]
-
-
-@dataclass(slots=True)
-class AdminState:
-    home: Home
-    runtime: HostRuntime | None
-    templates: Jinja2Templates
-    sessions: SessionStore = field(default_factory=SessionStore)
-    secure_cookies: bool = False
-
-
-def state(request: Request) -> AdminState:
-    return request.app.state.admin  # type: ignore[no-any-return]
-
-
-def session_of(request: Request) -> AdminSession:
-    return request.state.session  # type: ignore[no-any-return]
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    session = getattr(request.state, "session", None)
-    context.setdefault("flash", request.query_params.get("flash", ""))
-    context.update(csrf=session.csrf if session else "", version=__version__, path=request.url.path)
-    return state(request).templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def protected(handler: Handler) -> Handler:
@@ -107,9 +77,7 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def create_admin_app(home: Home, runtime: HostRuntime | None = None, *, secure_cookies: bool = False) -> Starlette:
-    from ecmahost.admin import activity_pages, connector_pages, host_pages, wizard_pages
-
+def create_admin_app(home: Home, *, secure_cookies: bool = False) -> Starlette:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     routes: list[BaseRoute] = [
         Route("/login", login_page, methods=["GET", "POST"]),
@@ -120,5 +88,5 @@ def create_admin_app(home: Home, runtime: HostRuntime | None = None, *, secure_c
     for path, handler, methods in pages:
         routes.append(Route(path, protected(handler), methods=methods))
     app = Starlette(routes=routes)
-    app.state.admin = AdminState(home, runtime, templates, secure_cookies=secure_cookies)
+    app.state.admin = AdminState(home, templates, secure_cookies=secure_cookies)
     return app

@@ -4,8 +4,8 @@ tenant URL, port, TLS handshake, certificate dates/name/trust, connector, token,
 `/Schemas`, a read from the target, optionally a write round trip), each shown with ✓/✗ and its fix. The token
 typed there is used for that run only, in the Authorization header, and never stored nor shown.
 
-New and Edit open the wizard (`wizard_pages`). A deletion or an import is applied to the running host when the
-UI runs inside it. Exports redact secrets (the token hash is left out), as `ecmahost connector export` does.
+New and Edit open the wizard (`wizard_pages`). A running host applies a deleted or imported file through its own
+watcher. Exports redact secrets (the token hash is left out), as `ecmahost connector export` does.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ecmahost.admin.activity_pages import clock, last_requests
-from ecmahost.admin.app import redirect, render, state
+from ecmahost.admin.pages import redirect, render, state
 from ecmahost.config.errors import ConfigError
 from ecmahost.config.store import ConnectorStore
-from ecmahost.reload import apply_connector_change
 from ecmahost.settings import load_settings
 from ecmahost.tls import TlsError, certificate_info
 from ecmahost.troubleshoot.connection_check import (
@@ -50,19 +49,11 @@ def _rows(request: Request) -> list[ConnectorRow]:
     report = ConnectorStore(the_state.home).scan(require_env=False)
     settings = load_settings(the_state.home)
     host = request.url.hostname or "localhost"
-    runtime = the_state.runtime
     rows = []
     for name in sorted([*report.configs, *report.errors]):
         config = report.configs.get(name)
         error = str(report.errors[name]) if name in report.errors else ""
-        if runtime is not None and not error:
-            error = runtime.errors.get(name, "")
-        if config is None:
-            status = "invalid"
-        elif runtime is None:
-            status = "saved"
-        else:
-            status = "served" if name in runtime.connectors else "not served"
+        status = "invalid" if config is None else "saved"
         rows.append(
             ConnectorRow(
                 name=name,
@@ -103,8 +94,6 @@ async def delete_connector(request: Request) -> Response:
     name = request.path_params["name"]
     the_state = state(request)
     ConnectorStore(the_state.home).delete(name)
-    if the_state.runtime is not None:
-        await apply_connector_change(the_state.runtime, the_state.home, name)
     return redirect(f"/?flash=Deleted+connector+{name}")
 
 
@@ -143,8 +132,6 @@ async def _import(request: Request, upload: Any, replace: bool) -> Response:
             error=str(exc),
             certificate=certificate_summary(request),
         )
-    if the_state.runtime is not None:
-        await apply_connector_change(the_state.runtime, the_state.home, config.name)
     return redirect(f"/?flash=Imported+connector+{config.name}")
 
 

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ecmahost.admin.app import redirect, render, state
 from ecmahost.admin.connector_pages import certificate_summary
+from ecmahost.admin.pages import redirect, render, state
 from ecmahost.config.errors import ConfigError
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import write_private

@@ -3,8 +3,8 @@ found), Object types, Select Attributes (with the live `/Schemas` preview), Depr
 
 Each POST writes the page's fields into the session's `ConnectorDraft`, validates that page
 (`wizard.steps.issues_for`) and moves on only when it is valid; Save writes the file through
-`wizard.save.save_draft` (the same as `ecmahost connector new`) and applies it to the running host. The draft
-stays on the server: a typed password is encrypted into it at once and never rendered back.
+`wizard.save.save_draft` (the same as `ecmahost connector new`); a running host applies it through its watcher.
+The draft stays on the server: a typed password is encrypted into it at once and never rendered back.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from ecmahost.admin.app import redirect, render, session_of, state
+from ecmahost.admin.pages import redirect, render, session_of, state
 from ecmahost.admin.wizard_state import (
     DraftState,
     attribute_names,
@@ -28,7 +28,6 @@ from ecmahost.admin.wizard_state import (
 from ecmahost.config.errors import ConfigError
 from ecmahost.config.model import AttributeType
 from ecmahost.config.store import ConnectorStore
-from ecmahost.reload import apply_connector_change
 from ecmahost.wizard import discovery
 from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute, draft_from_file
@@ -175,7 +174,7 @@ def _apply_attributes(current: DraftState, form: FormData) -> None:
 
 
 async def _save(request: Request, current: DraftState, *, skip_target_check: bool = False) -> Response | None:
-    """Check the draft against its target (unless skipped), then write it and apply it to the running host."""
+    """Check the draft against its target (unless skipped), then write it."""
     the_state = state(request)
     try:
         config, _ = await checked_save(
@@ -184,12 +183,8 @@ async def _save(request: Request, current: DraftState, *, skip_target_check: boo
     except ConfigError as exc:
         current.notes.append(f"Not saved: {exc}")
         return None
-    outcome = "saved"
-    if the_state.runtime is not None:
-        outcome = await apply_connector_change(the_state.runtime, the_state.home, config.name)
-        outcome = "saved and applied to the running host" if outcome == "reloaded" else f"saved; {outcome}"
     session_of(request).drafts.pop(request.path_params["draft"], None)
-    return redirect(f"/?flash=Connector+{config.name}+{outcome.replace(' ', '+')}")
+    return redirect(f"/?flash=Connector+{config.name}+saved")
 
 
 async def schema_preview(request: Request) -> Response:

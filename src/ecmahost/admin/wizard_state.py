@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from ecmahost.admin.app import state
+from ecmahost.admin.pages import state
 from ecmahost.config import secrets as config_secrets
 from ecmahost.config import yaml_io
 from ecmahost.config.model import AnchorGeneration, AttributeType
