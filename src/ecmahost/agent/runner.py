@@ -57,6 +57,7 @@ class Agent:
         subscription = await self.nc.subscribe(
             envelope.site_subjects(site), queue=envelope.queue_group(site), cb=self._on_request
         )
+        await self.nc.flush()  # the server has the subscription before we say so
         log.info("agent %s of site %s: taking requests for %s", self.id[:12], site, self.settings.host_url)
         beats = asyncio.create_task(self._heartbeats())
         await self.stopping.wait()

@@ -54,14 +54,21 @@ class RelayState:
     nc: Any = None
     max_body: int = 0
     sites: frozenset[str] = frozenset()
-    sites_checked: float = 0.0
+    sites_changed: int = 0
     seen: dict[str, Any] = field(default_factory=dict)
     seen_written: float = 0.0
 
     def known_site(self, site: str) -> bool:
-        now = time.monotonic()
-        if now - self.sites_checked > 1.0:  # `relay site add` on the same home is seen within a second
-            self.sites, self.sites_checked = frozenset(self.home.sites()), now
+        """A registered site; `relay site add` on the same home is seen at the next request (a miss stats the
+        sites file and re-reads it when it changed)."""
+        if site in self.sites:
+            return True
+        try:
+            changed = self.home.sites_file.stat().st_mtime_ns
+        except OSError:
+            return False
+        if changed != self.sites_changed:
+            self.sites, self.sites_changed = frozenset(self.home.sites()), changed
         return site in self.sites
 
 

@@ -69,6 +69,10 @@ class RelayHome:
         return self.root / "nats-auth.conf"
 
     @property
+    def sites_file(self) -> Path:
+        return self.root / "sites.json"
+
+    @property
     def seen_file(self) -> Path:
         return self.root / "agents-seen.json"
 
