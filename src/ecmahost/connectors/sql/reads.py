@@ -1,9 +1,11 @@
 """Read objects: one statement for the page (filter, sort, LIMIT/OFFSET), an exact total with a COUNT only when
 the page cannot tell it, and one `key IN (...)` query per child table (and for members, when asked), never N+1.
-A read by anchor and an `attribute eq value` match use the prepared statements of `statements`, with the one
-child table asked for LEFT JOINed in, so they cost one round trip.
+A read by anchor and an `attribute eq value` match use the kept statements of `statements`, with the one child
+table asked for LEFT JOINed in, so they cost one round trip.
 
-It runs statements on a session it is given (`executor.Session`); it opens no transaction and translates no errors.
+One straight line: it asks `statements` for a `Shape` (the statement and the layout of its rows), runs it on the
+session it is given (`executor.Session`) and turns the rows into records. It builds no SQL, opens no transaction
+and translates no errors.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
-
-from ecmahost.connectors.query import MEMBERS, Compare, Op, Record, SearchQuery, SearchResult
+from ecmahost.connectors.query import MEMBERS, Compare, Record, SearchQuery, SearchResult
 from ecmahost.connectors.sql import statements
-from ecmahost.connectors.sql.compile import compile_filter, compile_sort
 from ecmahost.connectors.sql.executor import Session
+from ecmahost.connectors.sql.statements import Shape
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
 from ecmahost.connectors.sql.values import anchor_from_db, from_db, to_db, value_reader
 
@@ -32,58 +32,31 @@ def chunks(values: Sequence[Any], size: int = IN_LIST_CHUNK) -> Iterable[Sequenc
 
 async def search(conn: Session, tables: ObjectTables, query: SearchQuery) -> SearchResult:
     dialect = conn.dialect.name
-    offset = max(query.offset, 0)
     if query.limit == 0:
-        where = compile_filter(query.filter, tables, dialect) if query.filter is not None else None
-        return SearchResult(total=await count(conn, tables, where), records=[])
-    prepared = _prepared_eq(tables, query, dialect)
-    if prepared is not None:  # Entra's matching query: one attribute `eq` a value, first page
-        statement, parameters, child = prepared
-        records = await run_page(conn, tables, query.attributes, statement, parameters, child)
+        return SearchResult(
+            total=await _count(conn, tables, statements.where(tables, query.filter, dialect)), records=[]
+        )
+    shape = statements.match(tables, query, dialect)
+    if shape is not None:  # Entra's matching query: one attribute `eq` a value, first page
+        compare = query.filter
+        assert isinstance(compare, Compare)
         assert query.limit is not None
+        parameters = {statements.VALUE: to_db(tables.columns[compare.attribute], compare.value)}
+        records = await run_page(conn, tables, shape, parameters)
         if len(records) < query.limit:
             return SearchResult(total=len(records), records=records)
-    where = compile_filter(query.filter, tables, dialect) if query.filter is not None else None
-    if prepared is None:
-        order = compile_sort(query.sort, tables, dialect)
-        records = await read_records(conn, tables, where, query.attributes, order, offset, query.limit)
-    found = len(records)
+        condition = statements.where(tables, query.filter, dialect)
+    else:
+        condition = statements.where(tables, query.filter, dialect)
+        records = await run_page(conn, tables, statements.page(tables, query, condition, dialect), {})
+    offset, found = max(query.offset, 0), len(records)
     if (query.limit is None or found < query.limit) and (found > 0 or offset == 0):
         return SearchResult(total=offset + found, records=records)
-    return SearchResult(total=await count(conn, tables, where), records=records)
+    return SearchResult(total=await _count(conn, tables, condition), records=records)
 
 
-def _prepared_eq(
-    tables: ObjectTables, query: SearchQuery, dialect: str
-) -> tuple[Select[Any], dict[str, Any], ChildSpec | None] | None:
-    """The cached statement, its parameters and its joined child table when `query` is `attribute eq value` on
-    a column, with no sort and no offset; None for any other query (built afresh by `compile_filter`)."""
-    compare = query.filter
-    if not isinstance(compare, Compare) or compare.op is not Op.EQ or compare.value is None:
-        return None
-    if query.sort is not None or query.offset > 0 or query.limit is None or compare.attribute not in tables.columns:
-        return None
-    column = tables.columns[compare.attribute]
-    names = single_valued(tables, query.attributes)
-    child = joinable_child(tables, query.attributes)
-    statement = statements.by_eq(tables, names, compare.attribute, compare.case_exact, dialect, query.limit, child)
-    return statement, {statements.VALUE: to_db(column, compare.value)}, child
-
-
-def joinable_child(tables: ObjectTables, attributes: frozenset[str] | None) -> ChildSpec | None:
-    """The child table to read in the same statement as the rows (a LEFT JOIN): only when it is the one child
-    table asked for and members are not (two joined child tables would multiply each other's rows)."""
-    wanted = _children(tables, attributes)
-    if len(wanted) != 1 or (tables.members is not None and attributes is not None and MEMBERS in attributes):
-        return None
-    return tables.children[wanted[0]]
-
-
-async def count(conn: Session, tables: ObjectTables, where: ColumnElement[bool] | None) -> int:
-    statement = select(func.count()).select_from(tables.table)
-    if where is not None:
-        statement = statement.where(where)
-    row = await conn.fetch_one(statement)
+async def _count(conn: Session, tables: ObjectTables, condition: Any) -> int:
+    row = await conn.fetch_one(statements.count(tables, condition))
     assert row is not None  # COUNT(*) always answers one row
     return int(row[0])
 
@@ -92,46 +65,17 @@ async def get_record(
     conn: Session, tables: ObjectTables, anchor: Any, attributes: frozenset[str] | None
 ) -> Record | None:
     """The object whose anchor column holds `anchor` (already converted for that column), or None."""
-    child = joinable_child(tables, attributes)
-    statement = statements.by_anchor(tables, single_valued(tables, attributes), child)
-    records = await run_page(conn, tables, attributes, statement, {statements.ANCHOR: anchor}, child)
+    records = await run_page(conn, tables, statements.read_by_anchor(tables, attributes), {statements.ANCHOR: anchor})
     return records[0] if records else None
 
 
-async def read_records(
-    conn: Session,
-    tables: ObjectTables,
-    where: ColumnElement[bool] | None,
-    attributes: frozenset[str] | None,
-    order: list[Any],
-    offset: int,
-    limit: int | None,
-) -> list[Record]:
-    names = single_valued(tables, attributes)
-    statement = select(*statements.selected_columns(tables, names)).order_by(*order)
-    if where is not None:
-        statement = statement.where(where)
-    if offset:
-        statement = statement.offset(offset)
-    if limit is not None:
-        statement = statement.limit(limit)
-    return await run_page(conn, tables, attributes, statement, {})
-
-
-async def run_page(
-    conn: Session,
-    tables: ObjectTables,
-    attributes: frozenset[str] | None,
-    statement: Select[Any],
-    parameters: dict[str, Any],
-    joined: ChildSpec | None = None,
-) -> list[Record]:
-    """Execute a page `statement` (the columns of `single_valued(attributes)`, then the timestamps, then with
-    `joined` the child columns of a LEFT JOIN) and add the asked-for child rows and members."""
-    rows = await conn.fetch(statement, parameters)
+async def run_page(conn: Session, tables: ObjectTables, shape: Shape, parameters: dict[str, Any]) -> list[Record]:
+    """Run `shape`'s statement and make its rows records, with the child rows and members it asks for."""
+    rows = await conn.fetch(shape.statement, parameters)
+    joined = shape.joined
     if joined is None:
-        return await complete_records(conn, tables, attributes, rows)
-    width = len(single_valued(tables, attributes)) + len(statements.stamps(tables))
+        return await _complete(conn, tables, shape, rows)
+    width = len(shape.names) + len(shape.stamps)
     parents: list[Sequence[Any]] = []
     elements: list[list[dict[str, Any]]] = []
     for row in rows:  # ordered by parent: one row per child row, or one with a NULL key for none
@@ -140,7 +84,7 @@ async def run_page(
             elements.append([])
         if row[width] is not None:
             elements[-1].append(_element(joined, row[width + 1 :]))
-    records = await complete_records(conn, tables, attributes, parents, no_children=True)
+    records = await _complete(conn, tables, shape, parents)
     for record, found in zip(records, elements, strict=True):
         record[joined.attribute] = found
     return records
@@ -154,49 +98,39 @@ async def complete_records(
     *,
     no_children: bool = False,
 ) -> list[Record]:
-    """Records from page rows (as `_run` selects them), with their child rows and members read; `no_children`
-    when the caller knows there are none (the row was just inserted under a new generated anchor)."""
-    names = single_valued(tables, attributes)
-    stamps = statements.stamps(tables)
-    records = [_record(tables, names, row[: len(names)]) for row in rows]
+    """Records from rows selected as `statements.layout(attributes)` lays them out (an INSERT ... RETURNING),
+    with their child rows and members read; `no_children` when the caller knows there are none (the row was just
+    inserted under a new generated anchor)."""
+    shape = statements.layout(tables, attributes, join=False)
+    return await _complete(conn, tables, shape, rows, no_children=no_children)
+
+
+async def _complete(
+    conn: Session, tables: ObjectTables, shape: Shape, rows: Sequence[Any], *, no_children: bool = False
+) -> list[Record]:
+    names = shape.names
+    readers = _readers(tables, names)
+    width = len(names)
+    records = [_record(names, readers, row[:width]) for row in rows]
     for record, row in zip(records, rows, strict=True):
-        for (key, column), value in zip(stamps, row[len(names) :], strict=True):
+        for (key, column), value in zip(shape.stamps, row[width:], strict=True):
             record[key] = from_db(column, value)
     if not records:
         return records
     keys = [row[0] for row in rows]
-    for attribute in _children(tables, attributes):
-        elements = {} if no_children else await _child_elements(conn, tables, tables.children[attribute], keys)
+    anchor = names[0]
+    for spec, one in shape.children:
+        elements = {} if no_children else await _child_elements(conn, spec, one, keys)
         for record in records:
-            record[attribute] = elements.get(record[names[0]], [])
-    if tables.members is not None and attributes is not None and MEMBERS in attributes:
-        members = await member_anchors(conn, tables, tables.members, keys)
+            record[spec.attribute] = elements.get(record[anchor], [])
+    if shape.members is not None:
+        members = await _member_anchors(conn, *shape.members, keys)
         for record in records:
-            record[MEMBERS] = members.get(record[names[0]], [])
+            record[MEMBERS] = members.get(record[anchor], [])
     return records
 
 
-def single_valued(tables: ObjectTables, attributes: frozenset[str] | None) -> tuple[str, ...]:
-    """The columns to select, the anchor first (worked out once per set of attributes asked for)."""
-    key = ("single_valued", attributes)
-    names: tuple[str, ...] | None = tables.derived.get(key)
-    if names is None:
-        anchor = tables.anchor.name
-        wanted = tables.columns.keys() if attributes is None else attributes & tables.columns.keys()
-        names = (anchor, *sorted(name for name in wanted if name != anchor))
-        if len(tables.derived) < statements.MAX_SHAPES:
-            tables.derived[key] = names
-    return names
-
-
-def _children(tables: ObjectTables, attributes: frozenset[str] | None) -> list[str]:
-    if attributes is None:
-        return list(tables.children)
-    return [name for name in tables.children if name in attributes]
-
-
-def _record(tables: ObjectTables, names: tuple[str, ...], row: Sequence[Any]) -> Record:
-    readers = _readers(tables, names)
+def _record(names: tuple[str, ...], readers: tuple[Callable[[Any], Any], ...], row: Sequence[Any]) -> Record:
     record: Record = {name: read(value) for name, read, value in zip(names, readers, row, strict=True)}
     record[names[0]] = anchor_from_db(row[0])
     return record
@@ -213,17 +147,13 @@ def _readers(tables: ObjectTables, names: tuple[str, ...]) -> tuple[Callable[[An
     return readers
 
 
-async def _child_elements(
-    conn: Session, tables: ObjectTables, spec: ChildSpec, keys: list[Any]
-) -> dict[str, list[dict[str, Any]]]:
-    order = list(spec.table.primary_key.columns) or [spec.key]
+async def _child_elements(conn: Session, spec: ChildSpec, one: Any, keys: list[Any]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk in chunks(keys):
-        if len(chunk) == 1:  # one object (a GET, a match): a cached statement, no expanding IN list to render
-            rows = await conn.fetch(statements.children_of_one(tables, spec), {statements.KEY: chunk[0]})
+        if len(chunk) == 1:  # one object (a GET, a match): the kept statement, no expanding IN list to render
+            rows = await conn.fetch(one, {statements.KEY: chunk[0]})
         else:
-            statement = select(spec.key, *spec.columns.values()).where(spec.key.in_(chunk)).order_by(*order)
-            rows = await conn.fetch(statement)
+            rows = await conn.fetch(statements.children_of_many(spec, chunk))
         for row in rows:
             found[anchor_from_db(row[0])].append(_element(spec, row[1:]))
     return found
@@ -238,20 +168,13 @@ def _element(spec: ChildSpec, values: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-async def member_anchors(
-    conn: Session, tables: ObjectTables, spec: MembersSpec, keys: list[Any]
-) -> dict[str, list[str]]:
+async def _member_anchors(conn: Session, spec: MembersSpec, one: Any, keys: list[Any]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for chunk in chunks(keys):
         if len(chunk) == 1:  # one group (a GET): the kept statement
-            rows = await conn.fetch(statements.members_of_one(tables, spec), {statements.KEY: chunk[0]})
+            rows = await conn.fetch(one, {statements.KEY: chunk[0]})
         else:
-            statement = (
-                select(spec.group_key, spec.member_key)
-                .where(spec.group_key.in_(chunk))
-                .order_by(spec.group_key, spec.member_key)
-            )
-            rows = await conn.fetch(statement)
+            rows = await conn.fetch(statements.members_of_many(spec, chunk))
         for group, member in rows:
             found[anchor_from_db(group)].append(anchor_from_db(member))
     return found

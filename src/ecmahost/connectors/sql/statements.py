@@ -13,13 +13,27 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Delete, Insert, Select, Update, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Delete,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from ecmahost.connectors.query import META_CREATED, META_MODIFIED
-from ecmahost.connectors.sql.compile import compile_sort, eq_template
+from ecmahost.connectors.query import MEMBERS, META_CREATED, META_MODIFIED, Compare, Filter, Op, SearchQuery
+from ecmahost.connectors.sql.compile import compile_filter, compile_sort, eq_template
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
 
 S = TypeVar("S")
@@ -51,6 +65,160 @@ def cached(tables: ObjectTables, key: Hashable, build: Callable[[], S]) -> S:
 def is_prepared(statement: Any) -> bool:
     """Whether `statement` is one of the kept shapes (worth keeping its compiled form), not a one-off."""
     return statement in _PREPARED
+
+
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
+class Shape:
+    """A statement that reads objects, with the layout of its rows, so the caller needs nothing else to run it and
+    read its rows: the single-valued columns `names` (the anchor first), then the timestamp columns `stamps`,
+    then with `joined` a LEFT JOINed child table's key and columns (one row per child row). `children` are the
+    child tables read apart, each with its statement for one object's rows (parameter `KEY`); `members`, when
+    the members are asked for, the membership table and its statement for one group."""
+
+    statement: Any
+    names: tuple[str, ...]
+    stamps: tuple[tuple[str, Column[Any]], ...]
+    joined: ChildSpec | None
+    children: tuple[tuple[ChildSpec, Select[Any]], ...]
+    members: tuple[MembersSpec, Select[Any]] | None
+
+
+def single_valued(tables: ObjectTables, attributes: frozenset[str] | None) -> tuple[str, ...]:
+    """The columns to select, the anchor first (worked out once per set of attributes asked for)."""
+    key = ("single_valued", attributes)
+    names: tuple[str, ...] | None = tables.derived.get(key)
+    if names is None:
+        anchor = tables.anchor.name
+        wanted = tables.columns.keys() if attributes is None else attributes & tables.columns.keys()
+        names = (anchor, *sorted(name for name in wanted if name != anchor))
+        if len(tables.derived) < MAX_SHAPES:
+            tables.derived[key] = names
+    return names
+
+
+def joinable_child(tables: ObjectTables, attributes: frozenset[str] | None) -> ChildSpec | None:
+    """The child table to read in the same statement as the rows (a LEFT JOIN): only when it is the one child
+    table asked for and members are not (two joined child tables would multiply each other's rows)."""
+    wanted = _children(tables, attributes)
+    if len(wanted) != 1 or _wants_members(tables, attributes):
+        return None
+    return wanted[0]
+
+
+def _children(tables: ObjectTables, attributes: frozenset[str] | None) -> list[ChildSpec]:
+    if attributes is None:
+        return list(tables.children.values())
+    return [spec for name, spec in tables.children.items() if name in attributes]
+
+
+def _wants_members(tables: ObjectTables, attributes: frozenset[str] | None) -> bool:
+    return tables.members is not None and attributes is not None and MEMBERS in attributes
+
+
+def layout(tables: ObjectTables, attributes: frozenset[str] | None, join: bool) -> Shape:
+    """The layout of rows read for `attributes` (no statement): with `join`, the one child table asked for is
+    LEFT JOINed (`joinable_child`), the others are read apart."""
+    key = ("layout", attributes, join)
+    shape: Shape | None = tables.derived.get(key)
+    if shape is None:
+        joined = joinable_child(tables, attributes) if join else None
+        apart = tuple(
+            (spec, children_of_one(tables, spec)) for spec in _children(tables, attributes) if spec is not joined
+        )
+        members = tables.members if _wants_members(tables, attributes) else None
+        shape = Shape(
+            statement=None,
+            names=single_valued(tables, attributes),
+            stamps=tuple(stamps(tables)),
+            joined=joined,
+            children=apart,
+            members=None if members is None else (members, members_of_one(tables, members)),
+        )
+        if len(tables.derived) < MAX_SHAPES:
+            tables.derived[key] = shape
+    return shape
+
+
+def _shape(
+    tables: ObjectTables, key: Hashable, attributes: frozenset[str] | None, build: Callable[[Shape], Any]
+) -> Shape:
+    """The kept `Shape` under `key`: `build(layout)` makes its statement from the layout of `attributes`."""
+
+    def make() -> Shape:
+        rows = layout(tables, attributes, join=True)
+        shape = Shape(build(rows), rows.names, rows.stamps, rows.joined, rows.children, rows.members)
+        _PREPARED.add(shape.statement)
+        return shape
+
+    return cached(tables, key, make)
+
+
+def read_by_anchor(tables: ObjectTables, attributes: frozenset[str] | None) -> Shape:
+    """`attributes` of the object whose anchor is the parameter `ANCHOR` (`by_anchor`)."""
+    return _shape(
+        tables, ("read_by_anchor", attributes), attributes, lambda rows: by_anchor(tables, rows.names, rows.joined)
+    )
+
+
+def match(tables: ObjectTables, query: SearchQuery, dialect: str) -> Shape | None:
+    """The kept statement for `query` when it is `attribute eq value` on a column, with no sort and no offset
+    (Entra's matching query; the value is the parameter `VALUE`); None for any other query (`page`)."""
+    compare = query.filter
+    if not isinstance(compare, Compare) or compare.op is not Op.EQ or compare.value is None:
+        return None
+    if query.sort is not None or query.offset > 0 or query.limit is None or compare.attribute not in tables.columns:
+        return None
+    limit, attributes = query.limit, query.attributes
+    key = ("match", attributes, compare.attribute, compare.case_exact, dialect, limit)
+
+    def build(rows: Shape) -> Select[Any]:
+        return by_eq(tables, rows.names, compare.attribute, compare.case_exact, dialect, limit, rows.joined)
+
+    return _shape(tables, key, attributes, build)
+
+
+def updated(tables: ObjectTables, set_names: tuple[str, ...]) -> Shape:
+    """PostgreSQL: the UPDATE of `set_names` returning the whole record as stored (`update_returning`)."""
+    return _shape(
+        tables,
+        ("updated", set_names),
+        None,
+        lambda rows: update_returning(tables, set_names, rows.names, rows.joined),
+    )
+
+
+def where(tables: ObjectTables, filter_: Filter | None, dialect: str) -> ColumnElement[bool] | None:
+    """The WHERE clause of `filter_` (`compile.compile_filter`), None for no filter."""
+    return None if filter_ is None else compile_filter(filter_, tables, dialect)
+
+
+def page(tables: ObjectTables, query: SearchQuery, condition: ColumnElement[bool] | None, dialect: str) -> Shape:
+    """A page of any query (built for its one execution): `condition`, the query's sort, offset and limit."""
+    rows = layout(tables, query.attributes, join=False)
+    statement = select(*selected_columns(tables, rows.names)).order_by(*compile_sort(query.sort, tables, dialect))
+    if condition is not None:
+        statement = statement.where(condition)
+    if query.offset > 0:
+        statement = statement.offset(query.offset)
+    if query.limit is not None:
+        statement = statement.limit(query.limit)
+    return Shape(statement, rows.names, rows.stamps, None, rows.children, rows.members)
+
+
+def count(tables: ObjectTables, condition: ColumnElement[bool] | None) -> Select[Any]:
+    statement = select(func.count()).select_from(tables.table)
+    return statement if condition is None else statement.where(condition)
+
+
+def children_of_many(spec: ChildSpec, keys: Sequence[Any]) -> Select[Any]:
+    """The child rows of `spec` of the objects whose keys are `keys`, by key then primary key."""
+    return select(*joined_columns(spec)).where(spec.key.in_(keys)).order_by(*_order(spec))
+
+
+def members_of_many(spec: MembersSpec, keys: Sequence[Any]) -> Select[Any]:
+    """The (group key, member key) rows of the groups whose keys are `keys`."""
+    where = spec.group_key.in_(keys)
+    return select(spec.group_key, spec.member_key).where(where).order_by(spec.group_key, spec.member_key)
 
 
 def stamps(tables: ObjectTables) -> list[tuple[str, Column[Any]]]:

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import delete, insert, literal, select
 
 from ecmahost.config.model import AnchorGeneration
-from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound
+from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, ObjectNotFound, Problem
 from ecmahost.connectors.query import MEMBERS, Change, Record
-from ecmahost.connectors.sql import reads, statements
+from ecmahost.connectors.sql import clearing, reads, statements
 from ecmahost.connectors.sql.executor import Session
 from ecmahost.connectors.sql.reads import chunks
 from ecmahost.connectors.sql.tables import ChildSpec, MembersSpec, ObjectTables
@@ -79,9 +79,9 @@ async def insert_object(conn: Session, tables: ObjectTables, record: Record) -> 
 
 async def insert_row_returning(conn: Session, tables: ObjectTables, record: Record) -> Sequence[Any]:
     """Insert `record` (for which `single_statement_insert` holds) with one `INSERT ... RETURNING` of every
-    single-valued column and the timestamps, as `reads.get_record` selects them; return that row. The dialect
-    must support INSERT RETURNING (`conn.dialect.insert_returning`)."""
-    names = (tables.anchor.name, *sorted(name for name in tables.columns if name != tables.anchor.name))
+    single-valued column and the timestamps, laid out as `statements.layout(tables, None)`; return that row. The
+    dialect must support INSERT RETURNING (`conn.dialect.insert_returning`)."""
+    names = statements.single_valued(tables, None)
     row = await conn.fetch_one(statements.insert_returning(tables, names), _insert_values(tables, record))
     assert row is not None  # an INSERT of one row returns one
     return row
@@ -98,12 +98,10 @@ async def update_returning(conn: Session, tables: ObjectTables, anchor: Any, cha
     """PostgreSQL, a change of the row's own columns (`single_statement_update`): update and read back the whole
     record in one statement (`statements.update_returning`)."""
     values = _update_values(tables, change)
-    names = reads.single_valued(tables, None)
-    child = reads.joinable_child(tables, None)
-    statement = statements.update_returning(tables, tuple(sorted(values)), names, child)
+    shape = statements.updated(tables, tuple(sorted(values)))
     parameters = {statements.SET + name: value for name, value in values.items()}
     parameters[statements.ANCHOR] = anchor
-    records = await reads.run_page(conn, tables, None, statement, parameters, child)
+    records = await reads.run_page(conn, tables, shape, parameters)
     if not records:
         raise ObjectNotFound(f"{tables.object_type} {anchor} not found")
     return records[0]
@@ -212,8 +210,25 @@ def _row_values(tables: ObjectTables, record: Record, *, updating: bool = False)
             continue
         if updating and column is tables.anchor:
             raise ConstraintViolation(f"{attribute} is the anchor of {tables.object_type}: it cannot change")
+        if value is None and attribute in (unassigned := clearing.unassigned_values(tables)):
+            if not updating:
+                continue  # NOT NULL with a default: the database fills it
+            value = _default_for(attribute, unassigned[attribute])
         values[column.name] = to_db(column, value)
     return values
+
+
+def _default_for(attribute: str, default: Any) -> Any:
+    """What removing `attribute` writes to its NOT NULL column: the column's constant default
+    (`clearing.unassigned_values`), or a refusal naming it when the default is an expression."""
+    if default is clearing.NO_CONSTANT:
+        raise ConstraintViolation(
+            f"{attribute} cannot be removed: the target needs a value there and its default is computed, not a "
+            "value the host can write; give it a value instead",
+            attribute=attribute,
+            problem=Problem.REQUIRED,
+        )
+    return default
 
 
 async def _insert_children(conn: Session, spec: ChildSpec, anchor: Any, elements: list[dict[str, Any]]) -> None:
