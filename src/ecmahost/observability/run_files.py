@@ -2,7 +2,7 @@
 log levels and its connectors' recent errors, rewritten every few seconds), and, with several workers, `metrics/`
 (the workers' shared Prometheus values, emptied by the supervisor at each start; see `observability.metrics`).
 
-Written by the host (`monitor.HostMonitor`), read by `ecmahost status`, `log-level` and
+Written by the host (`monitor.RunFiles`), read by `ecmahost status`, `log-level` and
 `collect-troubleshooting-info`. A pid file whose process is gone means the host stopped without cleaning up (a
 crash or `kill -9`): readers treat it as "not running". The state holds no secret.
 """
