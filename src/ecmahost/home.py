@@ -10,27 +10,22 @@ Layout::
       secret.key                the key that encrypts `enc:` secrets (0600); never exported
 
 The home is `--home`, else `$ECMAHOST_HOME`, else `~/.ecmahost`. This module knows paths and permissions
-only: it does not read or validate the files.
+only: it does not read or validate the files, nor connector names (`config.store` checks those before it names a
+file), so it imports nothing of the layers that use it.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from ecmahost.config.errors import InvalidConnectorName
-from ecmahost.config.model import NAME_PATTERN
 
 HOME_ENV = "ECMAHOST_HOME"
 DEFAULT_HOME = Path("~/.ecmahost")
 CONNECTOR_SUFFIX = ".yaml"
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
-
-_NAME = re.compile(NAME_PATTERN)
 
 
 def resolve_home(option: Path | None = None) -> Path:
@@ -42,14 +37,6 @@ def resolve_home(option: Path | None = None) -> Path:
     if from_env:
         return Path(from_env).expanduser().resolve()
     return DEFAULT_HOME.expanduser().resolve()
-
-
-def check_connector_name(name: str) -> str:
-    """Return `name` if it is a valid connector name (it is also a file name), else raise
-    `InvalidConnectorName`. The pattern has no '/', '\\' or leading '.', so no name escapes `connectors/`."""
-    if not _NAME.fullmatch(name):
-        raise InvalidConnectorName(name)
-    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +74,6 @@ class Home:
     @property
     def secret_key_file(self) -> Path:
         return self.root / "secret.key"
-
-    def connector_file(self, name: str) -> Path:
-        return self.connectors_dir / f"{check_connector_name(name)}{CONNECTOR_SUFFIX}"
 
     def relative(self, path: Path) -> str:
         """`path` as shown in messages: relative to the home when inside it (`connectors/demo.yaml`)."""

@@ -11,6 +11,7 @@ connect to any target.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,12 +30,29 @@ from ecmahost.config.errors import (
     ConfigFileErrors,
     ConnectorExists,
     ConnectorNotFound,
+    InvalidConnectorName,
 )
-from ecmahost.config.model import AnchorGeneration, ConnectorConfig, Deprovisioning, ObjectTypeConfig, SchemaViews
+from ecmahost.config.model import (
+    NAME_PATTERN,
+    AnchorGeneration,
+    ConnectorConfig,
+    Deprovisioning,
+    ObjectTypeConfig,
+    SchemaViews,
+)
 from ecmahost.config.validation import validate_connector
-from ecmahost.home import CONNECTOR_SUFFIX, Home, check_connector_name, write_private
+from ecmahost.home import CONNECTOR_SUFFIX, Home, write_private
 
 Seal = Callable[[secrets.Secret], str]
+_NAME = re.compile(NAME_PATTERN)
+
+
+def check_connector_name(name: str) -> str:
+    """Return `name` if it is a valid connector name (it is also a file name), else raise
+    `InvalidConnectorName`. The pattern has no '/', '\\' or leading '.', so no name escapes `connectors/`."""
+    if not _NAME.fullmatch(name):
+        raise InvalidConnectorName(name)
+    return name
 
 
 @dataclass(slots=True)
@@ -65,15 +83,19 @@ class ConnectorStore:
                     continue
         return sorted(names)
 
+    def path(self, name: str) -> Path:
+        """`connectors/<name>.yaml` in the home; `InvalidConnectorName` for a name that could escape it."""
+        return self.home.connectors_dir / f"{check_connector_name(name)}{CONNECTOR_SUFFIX}"
+
     def exists(self, name: str) -> bool:
-        return self.home.connector_file(name).is_file()
+        return self.path(name).is_file()
 
     def file_label(self, name: str) -> str:
-        return self.home.relative(self.home.connector_file(name))
+        return self.home.relative(self.path(name))
 
     def read_raw(self, name: str) -> CommentedMap:
         """The file as parsed YAML (comments kept), not validated."""
-        path = self.home.connector_file(name)
+        path = self.path(name)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -132,7 +154,7 @@ class ConnectorStore:
         return self._validate_and_write(name, raw)
 
     def delete(self, name: str) -> None:
-        path = self.home.connector_file(name)
+        path = self.path(name)
         if not path.is_file():
             raise ConnectorNotFound(name, self.list())
         path.unlink()
@@ -204,7 +226,7 @@ class ConnectorStore:
             raw, file=file or self.file_label(name), home=self.home, expected_name=name, require_env=False
         )
         self.home.ensure(self.home.connectors_dir)
-        write_private(self.home.connector_file(name), yaml_io.dump(raw))
+        write_private(self.path(name), yaml_io.dump(raw))
         return config
 
     def _unchanged(self, config: ConnectorConfig) -> bool:

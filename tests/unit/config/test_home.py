@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ecmahost.config.errors import InvalidConnectorName
+from ecmahost.config.store import ConnectorStore
 from ecmahost.home import HOME_ENV, Home, resolve_home, write_private
 
 
@@ -28,7 +29,7 @@ def test_default_home_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 def test_layout_paths(tmp_path: Path) -> None:
     home = Home(tmp_path)
     assert home.host_file == tmp_path / "host.yaml"
-    assert home.connector_file("demo") == tmp_path / "connectors" / "demo.yaml"
+    assert ConnectorStore(home).path("demo") == tmp_path / "connectors" / "demo.yaml"
     assert (home.cert_file, home.key_file) == (tmp_path / "certs/host.crt", tmp_path / "certs/host.key")
     assert home.secret_key_file == tmp_path / "secret.key"
     assert home.logs_dir == tmp_path / "logs"
@@ -37,12 +38,12 @@ def test_layout_paths(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["../etc/passwd", "a/b", "a\\b", ".hidden", "", "x" * 65, "demo.yaml/..", "é"])
 def test_connector_name_cannot_escape_the_connectors_folder(tmp_path: Path, name: str) -> None:
     with pytest.raises(InvalidConnectorName, match="not a valid connector name"):
-        Home(tmp_path).connector_file(name)
+        ConnectorStore(Home(tmp_path)).path(name)
 
 
 def test_connector_names_are_case_sensitive(tmp_path: Path) -> None:
-    home = Home(tmp_path)
-    assert home.connector_file("Demo") != home.connector_file("demo")
+    store = ConnectorStore(Home(tmp_path))
+    assert store.path("Demo") != store.path("demo")
 
 
 def test_folders_are_created_private(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ def demo(store: ConnectorStore, demo_text: str) -> ConnectorStore:
 
 def write(home: Home, name: str, text: str) -> None:
     home.ensure(home.connectors_dir)
-    home.connector_file(name).write_text(text)
+    ConnectorStore(home).path(name).write_text(text)
 
 
 def test_import_then_load_gives_the_flat_file_as_nested_models(demo: ConnectorStore) -> None:
@@ -46,8 +46,8 @@ def test_import_then_load_gives_the_flat_file_as_nested_models(demo: ConnectorSt
 
 
 def test_import_keeps_comments_and_writes_privately(demo: ConnectorStore, home: Home, demo_text: str) -> None:
-    assert home.connector_file("demo").read_text() == demo_text
-    assert stat.S_IMODE(home.connector_file("demo").stat().st_mode) == 0o600
+    assert ConnectorStore(home).path("demo").read_text() == demo_text
+    assert stat.S_IMODE(ConnectorStore(home).path("demo").stat().st_mode) == 0o600
 
 
 def test_list_is_sorted_and_case_sensitive(store: ConnectorStore, demo_text: str, home: Home) -> None:
@@ -154,7 +154,7 @@ def test_import_refuses_to_overwrite_unless_replace(demo: ConnectorStore, demo_t
 
 def test_import_encrypts_plain_secrets(store: ConnectorStore, home: Home, demo_text: str) -> None:
     store.import_(demo_text.replace("url: sqlite:///demo.db", "url: sqlite:///demo.db\n  password: hunter2"))
-    text = home.connector_file("demo").read_text()
+    text = ConnectorStore(home).path("demo").read_text()
     assert "hunter2" not in text
     assert "password: enc:" in text
     assert store.load("demo").connection.password.reveal() == "hunter2"
@@ -191,7 +191,7 @@ def test_importing_a_redacted_export_says_how_to_fix_it(demo: ConnectorStore, tm
 
 def test_set_token_stores_only_a_hash_and_keeps_comments(demo: ConnectorStore, home: Home) -> None:
     demo.set_token("demo", "a-token-of-12+")
-    text = home.connector_file("demo").read_text()
+    text = ConnectorStore(home).path("demo").read_text()
     assert "a-token-of-12+" not in text
     assert text.startswith("# the demo connector\nname: demo\ntype: fake\ndescription: Demo employees\ntoken:")
     assert "# local file" in text
@@ -200,7 +200,7 @@ def test_set_token_stores_only_a_hash_and_keeps_comments(demo: ConnectorStore, h
 
 def test_set_secret_encrypts_into_connection_and_keeps_comments(demo: ConnectorStore, home: Home) -> None:
     demo.set_secret("demo", "connection.password", "hunter2")
-    text = home.connector_file("demo").read_text()
+    text = ConnectorStore(home).path("demo").read_text()
     assert "url: sqlite:///demo.db  # local file\n  password: enc:" in text
     password = demo.load("demo").connection.password
     assert isinstance(password, Secret)
@@ -208,10 +208,10 @@ def test_set_secret_encrypts_into_connection_and_keeps_comments(demo: ConnectorS
 
 
 def test_set_secret_on_an_unknown_field_writes_nothing(demo: ConnectorStore, home: Home) -> None:
-    before = home.connector_file("demo").read_text()
+    before = ConnectorStore(home).path("demo").read_text()
     with pytest.raises(ConfigFileError, match=re.escape("connection.pasword: unknown key")):
         demo.set_secret("demo", "pasword", "hunter2")
-    assert home.connector_file("demo").read_text() == before
+    assert ConnectorStore(home).path("demo").read_text() == before
 
 
 def test_save_of_a_config_keeps_comments_and_env_references(
@@ -221,7 +221,7 @@ def test_save_of_a_config_keeps_comments_and_env_references(
     store.import_(demo_text.replace("url: sqlite:///demo.db", "url: sqlite:///demo.db\n  password: ${env:DEMO_PW}"))
     config = store.load("demo")
     store.save(config.model_copy(update={"description": "renamed"}))
-    text = home.connector_file("demo").read_text()
+    text = ConnectorStore(home).path("demo").read_text()
     assert "description: renamed" in text
     assert "password: ${env:DEMO_PW}" in text
     assert "# the demo connector" in text
@@ -233,7 +233,7 @@ def test_save_of_a_new_config_encrypts_its_secrets(demo: ConnectorStore, home: H
     config = demo.load("demo")
     connection = config.connection.model_copy(update={"password": Secret("hunter2")})
     demo.save(config.model_copy(update={"name": "copy", "connection": connection}))
-    text = home.connector_file("copy").read_text()
+    text = ConnectorStore(home).path("copy").read_text()
     assert "hunter2" not in text
     assert "password: enc:" in text
     copy = demo.load("copy")
@@ -249,6 +249,6 @@ def test_delete_removes_the_file(demo: ConnectorStore) -> None:
 
 
 def test_saving_an_unchanged_config_leaves_the_file_alone(demo: ConnectorStore, home: Home) -> None:
-    before = home.connector_file("demo").read_text()
+    before = ConnectorStore(home).path("demo").read_text()
     demo.save(demo.load("demo"))
-    assert home.connector_file("demo").read_text() == before
+    assert ConnectorStore(home).path("demo").read_text() == before
