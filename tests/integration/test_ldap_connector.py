@@ -16,7 +16,7 @@ from ldap3 import MODIFY_ADD
 
 from ecmahost.config.model import AttributeType, ConnectorConfig
 from ecmahost.config.validation import validate_connector
-from ecmahost.connectors.errors import ConstraintViolation, ObjectExists, ObjectNotFound, TargetUnavailable
+from ecmahost.connectors.errors import ConstraintViolation, ObjectExists, ObjectNotFound, Problem, TargetUnavailable
 from ecmahost.connectors.ldap import LdapConnector
 from ecmahost.connectors.query import MEMBERS, Any_, Change, Compare, Op, SearchQuery
 from ecmahost.home import Home
@@ -309,3 +309,31 @@ async def test_writes_after_verify_and_discovery_behave_as_before(ldap: LdapConn
     await ldap.update("User", created["entryUUID"], Change(set={"givenName": "Changed"}))
     assert (await ldap.get("User", created["entryUUID"]))["givenName"] == "Changed"
     assert all(conn.server.schema is None for conn in ldap.pool._idle)
+
+
+async def test_removing_an_attribute_with_a_create_default_writes_the_default_again(
+    ldap: LdapConnector, ldap_server: Slapd, tmp_path: Path
+) -> None:
+    """cn is a MUST of inetOrgPerson, filled from `create_defaults: {cn: "{uid}"}` on create: a PATCH remove of
+    displayName (cn) writes that value again instead of asking the directory to delete a required attribute."""
+    uid = _tag()
+    created = await _user(ldap, uid, cn="Shown Name")
+    anchor = created["entryUUID"]
+    await ldap.update("User", anchor, Change(set={"cn": None, "givenName": "Still"}))
+    found = await ldap.get("User", anchor)
+    assert (found["cn"], found["givenName"]) == (uid, "Still")
+
+    titled = LdapConnector(
+        _config(connector_file(ldap_server, "titled", create_defaults={"cn": "{title}"}), tmp_path), home=tmp_path
+    )
+    await titled.open()
+    try:
+        with pytest.raises(ConstraintViolation) as refused:
+            await titled.update("User", anchor, Change(set={"cn": None, "givenName": "Changed"}))
+        assert (refused.value.attribute, refused.value.problem) == ("cn", Problem.REQUIRED)
+        assert refused.value.detail.startswith("cn cannot be removed")
+        await titled.update("User", anchor, Change(set={"cn": None, "title": "Engineer"}))
+    finally:
+        await titled.close()
+    found = await ldap.get("User", anchor)
+    assert (found["cn"], found["givenName"], found["title"]) == ("Engineer", "Still", "Engineer")

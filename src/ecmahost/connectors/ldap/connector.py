@@ -106,15 +106,21 @@ class LdapConnector(Connector):
         if (change.add_members or change.remove_members or change.clear_members) and not spec.is_group:
             raise ConfigurationError(f"{object_type} has no members: set `member_attribute` for it")
 
+        cleared = writes.cleared_defaults(spec, change.set)  # removed: they get their create_defaults value
+
         def work(session: Session) -> None:
-            dn = find(session, spec, anchor, []).dn
-            added = members.require_values(session, self.directory, spec, change.add_members)
-            removed = list(members.values_for(session, self.directory, spec, change.remove_members).values())
+            entry = find(session, spec, anchor, writes.template_inputs(spec, cleared))
+            wanted = change
+            if cleared:
+                wanted = replace(change, set=writes.refill_defaults(spec, change.set, cleared, entry))
+            dn = entry.dn
+            added = members.require_values(session, self.directory, spec, wanted.add_members)
+            removed = list(members.values_for(session, self.directory, spec, wanted.remove_members).values())
             if spec.references:
-                translated = replace(change, set=references.to_dns(session, self.directory, spec, change.set))
+                translated = replace(wanted, set=references.to_dns(session, self.directory, spec, wanted.set))
                 writes.modify(session, self.directory, spec, dn, translated, added, removed)
             else:
-                writes.modify(session, self.directory, spec, dn, change, added, removed)
+                writes.modify(session, self.directory, spec, dn, wanted, added, removed)
 
         await self.pool.run(work, f"update {object_type} {anchor}")
 

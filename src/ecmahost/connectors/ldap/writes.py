@@ -26,7 +26,7 @@ from ecmahost.connectors.errors import ConfigurationError, ConstraintViolation, 
 from ecmahost.connectors.ldap import dn as dns
 from ecmahost.connectors.ldap import members, placement, references
 from ecmahost.connectors.ldap.directory import Directory
-from ecmahost.connectors.ldap.session import Session
+from ecmahost.connectors.ldap.session import Entry, Session
 from ecmahost.connectors.ldap.spec import ObjectSpec
 from ecmahost.connectors.ldap.values import DN_ATTRIBUTE, ssha, to_ldap
 from ecmahost.connectors.query import MEMBERS, Change, Record
@@ -85,6 +85,40 @@ def _with_defaults(spec: ObjectSpec, values: dict[str, Any]) -> dict[str, Any]:
         if filled:
             values[name] = filled
     return values
+
+
+def cleared_defaults(spec: ObjectSpec, values: Mapping[str, Any]) -> list[str]:
+    """The `create_defaults` attributes that `values` (an update's set) removes: they get their template again."""
+    return [name for name in spec.target.create_defaults if name in values and dns.lookup(values, name) in _EMPTY]
+
+
+def template_inputs(spec: ObjectSpec, names: list[str]) -> list[str]:
+    """The attributes the templates of `names` read, to fetch from the entry."""
+    return list(dict.fromkeys(p for name in names for p in _PLACEHOLDER.findall(spec.target.create_defaults[name])))
+
+
+def refill_defaults(spec: ObjectSpec, values: Mapping[str, Any], names: list[str], entry: Entry) -> dict[str, Any]:
+    """`values` with each removed `create_defaults` attribute set to its template filled as on create, from the
+    values `values` sets and else the entry's (RFC 7644 §3.5.2.2 makes a removed attribute unassigned; for one the
+    directory requires, the value it would get on create is the closest thing); ConstraintViolation naming it when
+    the template cannot be filled."""
+    current = {name: [v.decode("utf-8", "replace") for v in found] for name, found in entry.values.items()}
+    merged = {**current, **{k: v for k, v in values.items() if v not in _EMPTY}}
+    refilled = dict(values)
+    for name in names:
+        filled = _fill(spec.target.create_defaults[name], merged)
+        if not filled:
+            raise ConstraintViolation(
+                f"{name} cannot be removed: the directory needs a value there and its default "
+                f"({spec.target.create_defaults[name]}) has nothing to be made from; give it a value instead",
+                attribute=name,
+                problem=Problem.REQUIRED,
+            )
+        refilled[name] = filled
+    return refilled
+
+
+_EMPTY = (None, "", [])
 
 
 def _fill(template: str, values: Mapping[str, Any]) -> str | None:
