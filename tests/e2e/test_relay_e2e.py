@@ -202,3 +202,37 @@ def test_agents_list_shows_the_heartbeat(stack: RelayStack, tmp_path: Path) -> N
     line = next(row for row in listing.stdout.splitlines() if stack.agents[0].id[:12] in row)
     assert "paris" in line
     assert "never" not in line
+
+
+def test_agent_test_passes_every_check_for_a_working_agent(stack: RelayStack) -> None:
+    from support.relay import ecmahost
+
+    done = ecmahost("agent", "test", "--home", str(stack.agents[0].home))
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("settings", "DNS", "TCP", "TLS", "authentication", "permissions", "host", "round trip"):
+        assert f"OK   {name}" in done.stdout, done.stdout
+
+
+def test_agent_test_names_the_failing_step_and_its_fix(stack: RelayStack, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from ecmahost.relay.registry import new_seed
+
+    from support.relay import ecmahost
+
+    unregistered = tmp_path / "unregistered"
+    shutil.copytree(stack.agents[0].home, unregistered)
+    (unregistered / "agent.nk").write_bytes(new_seed())
+    done = ecmahost("agent", "test", "--home", str(unregistered))
+    assert done.returncode == 1
+    assert "FAIL authentication" in done.stdout
+    assert "fix: this agent is not (or no longer) registered" in done.stdout
+
+    wrong_ca = tmp_path / "wrong-ca"
+    shutil.copytree(stack.agents[0].home, wrong_ca)
+    settings = json.loads((wrong_ca / "agent.json").read_text())
+    (wrong_ca / "agent.json").write_text(json.dumps({**settings, "nats_ca": str(stack.cert)}))
+    done = ecmahost("agent", "test", "--home", str(wrong_ca))
+    assert "FAIL TLS" in done.stdout
+    assert "fix: set nats_ca" in done.stdout

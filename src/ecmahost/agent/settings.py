@@ -22,6 +22,8 @@ class AgentSettings:
     host_url: str = "https://localhost:8585"
     nats_ca: str | None = None
     host_ca: str | None = None
+    relay_url: str | None = None
+    relay_ca: str | None = None
     heartbeat_seconds: float = 10.0
     reconnect_seconds: float = 2.0
     max_in_flight: int = 64

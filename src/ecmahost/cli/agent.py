@@ -60,6 +60,8 @@ def register_command(
             host_url=host_url,
             host_ca=str(host_ca.resolve()) if host_ca else None,
             nats_ca=str(nats_ca.resolve()) if nats_ca else None,
+            relay_url=relay.rstrip("/"),
+            relay_ca=str(relay_ca.resolve()) if relay_ca else None,
         ),
     )
     say(f"registered agent {public_key(seed)[:12]}.. for site {data['site']}; start it with `ecmahost agent run`")
@@ -85,3 +87,18 @@ def run_command(home: AgentHomeOption = DEFAULT_HOME) -> None:
         run_agent(home)
     except AgentSettingsError as exc:
         fail(str(exc))
+
+
+@app.command("test")
+def check_command(home: AgentHomeOption = DEFAULT_HOME) -> None:
+    """Check DNS, TCP, TLS, authentication, permissions, the host and a round trip; print a fix for a failure."""
+    from ecmahost.agent.checks import run_checks
+
+    failed = False
+    for check in run_checks(home):
+        mark = "OK  " if check.ok else "FAIL"
+        typer.echo(f"{mark} {check.name:15} {check.detail}")
+        if not check.ok:
+            typer.echo(f"     fix: {check.fix}")
+            failed = True
+    raise typer.Exit(1 if failed else 0)

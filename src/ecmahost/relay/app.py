@@ -144,6 +144,31 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+async def ping(request: Request) -> Response:
+    """A round trip to one of the site's hosts (its `/health`) through NATS and an agent, for `agent test`."""
+    state: RelayState = request.app.state.relay
+    site = request.path_params["site"]
+    if not state.known_site(site):
+        return scim_error(404, f"no site {site!r} at this relay")
+    nc = state.nc
+    if nc is None or not nc.is_connected:
+        return scim_error(503, "the relay is not connected to NATS", {"Retry-After": RETRY_AFTER})
+    outgoing = envelope.HttpRequest("GET", "/health", {}, b"", int(state.settings.budget_seconds * 1000))
+    try:
+        message = await nc.request(
+            envelope.request_subject(site, "_ping"), b"", timeout=state.settings.budget_seconds,
+            headers=envelope.encode_request(outgoing),
+        )  # fmt: skip
+        reply = envelope.decode_reply(message.headers, message.data)
+    except nats.errors.NoRespondersError:
+        return scim_error(503, f"no agent of site {site!r} is connected", {"Retry-After": RETRY_AFTER})
+    except nats.errors.TimeoutError:
+        return scim_error(504, f"no answer from site {site!r}")
+    except envelope.EnvelopeError:
+        return scim_error(502, f"the agent of site {site!r} sent a malformed reply")
+    return Response(reply.body, reply.status, headers=reply.headers)
+
+
 async def health(request: Request) -> Response:
     state: RelayState = request.app.state.relay
     connected = bool(state.nc and state.nc.is_connected)
@@ -216,6 +241,7 @@ def create_relay_app(settings: RelaySettings) -> Starlette:
         Route("/health", health),
         Route("/metrics", metrics),
         Route("/register", register, methods=["POST"]),
+        Route("/sites/{site}/_ping", ping),
         Route(
             "/sites/{site}/ecma2host_{connector}/scim{rest:path}",
             relay_request,

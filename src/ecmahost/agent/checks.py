@@ -1,0 +1,148 @@
+"""`ecmahost agent test`: the guide's agent troubleshooting as ordered checks, each with a fix when it fails.
+
+settings -> DNS -> TCP -> TLS (certificate against `nats_ca`) -> authentication (the agent's nkey) -> permissions
+(its site's subjects) -> the host (`/health` over HTTPS) -> a round trip through the relay and an agent. A failed
+check stops the ones that depend on it. The proxy check waits for proxy support (docs/agent.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import nats
+import nats.errors
+
+from ecmahost.agent import settings as agent_settings
+from ecmahost.relay import envelope
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def run_checks(home: Path) -> Iterator[Check]:
+    try:
+        settings = agent_settings.load(home)
+        seed = agent_settings.seed_file(home).read_bytes().strip()
+    except (agent_settings.AgentSettingsError, OSError) as exc:
+        yield Check("settings", False, str(exc), "run `ecmahost agent register --relay URL --code CODE`")
+        return
+    yield Check("settings", True, f"site {settings.site}, {len(settings.nats_urls)} NATS URL(s)")
+    url = urlsplit(settings.nats_urls[0])
+    host, port = url.hostname or "", url.port or 4222
+    yield (step := _dns(host))
+    if not step.ok:
+        return
+    yield (step := _tcp(host, port))
+    if not step.ok:
+        return
+    yield (step := _tls(host, port, settings.nats_ca))
+    if not step.ok:
+        return
+    for step in asyncio.run(_nats(settings, seed)):
+        yield step
+        if not step.ok:
+            return
+    yield (step := _host(settings))
+    if step.ok and settings.relay_url:
+        yield _round_trip(settings)
+
+
+def _dns(host: str) -> Check:
+    try:
+        addresses = sorted({info[4][0] for info in socket.getaddrinfo(host, None)})
+    except socket.gaierror as exc:
+        return Check("DNS", False, f"{host}: {exc.strerror}", "check the name in nats_urls (agent.json) and DNS")
+    return Check("DNS", True, f"{host} -> {', '.join(addresses)}")
+
+
+def _tcp(host: str, port: int) -> Check:
+    try:
+        with socket.create_connection((host, port), timeout=5):
+            return Check("TCP", True, f"{host}:{port} reachable")
+    except OSError as exc:
+        fix = "allow outbound TCP to this port in the firewall, or check that the NATS server runs"
+        return Check("TCP", False, f"{host}:{port}: {exc.strerror or exc}", fix)
+
+
+def _tls(host: str, port: int, ca: str | None) -> Check:
+    """NATS speaks INFO in clear first, then TLS: read the INFO line, then shake hands as the client will."""
+    context = ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
+    try:
+        with socket.create_connection((host, port), timeout=5) as raw:
+            raw.makefile("rb").readline()
+            with context.wrap_socket(raw, server_hostname=host) as tls:
+                subject = dict(item[0] for item in tls.getpeercert()["subject"])  # type: ignore[index]
+                return Check("TLS", True, f"{tls.version()}, certificate for {subject.get('commonName', '?')}")
+    except ssl.SSLCertVerificationError as exc:
+        fix = "set nats_ca in agent.json to the CA of the NATS server's certificate, or renew an expired one"
+        return Check("TLS", False, exc.verify_message or str(exc), fix)
+    except (ssl.SSLError, OSError) as exc:
+        return Check("TLS", False, str(exc), "the NATS server must have TLS on (tls { cert_file, key_file })")
+
+
+async def _nats(settings: agent_settings.AgentSettings, seed: bytes) -> list[Check]:
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    context = ssl.create_default_context(cafile=settings.nats_ca) if settings.nats_ca else None
+    try:
+        nc = await nats.connect(
+            settings.nats_urls, tls=context, nkeys_seed_str=seed.decode(), allow_reconnect=False,
+            max_reconnect_attempts=0, connect_timeout=5, error_cb=on_error,
+        )  # fmt: skip
+    except (TimeoutError, nats.errors.Error, OSError) as exc:
+        fix = "this agent is not (or no longer) registered: run `ecmahost relay site add` and `agent register`"
+        return [Check("authentication", False, " ".join([str(exc), *errors]).strip() or type(exc).__name__, fix)]
+    checks = [Check("authentication", True, "the NATS server accepted the agent's key")]
+    await nc.subscribe(envelope.site_subjects(settings.site), queue=envelope.queue_group(settings.site))
+    await nc.publish(envelope.heartbeat_subject(settings.site), b"{}")
+    await nc.flush()
+    await asyncio.sleep(0.3)
+    await nc.close()
+    refused = [error for error in errors if "permission" in error.lower()]
+    if refused:
+        fix = f"re-register the agent for site {settings.site}; the relay's nats-auth.conf must list its key"
+        checks.append(Check("permissions", False, "; ".join(refused), fix))
+    else:
+        checks.append(Check("permissions", True, f"subscribe {envelope.site_subjects(settings.site)}, heartbeats"))
+    return checks
+
+
+def _host(settings: agent_settings.AgentSettings) -> Check:
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=settings.host_ca) if settings.host_ca else True
+    try:
+        answer = httpx.get(settings.host_url.rstrip("/") + "/health", verify=verify, timeout=10)
+    except httpx.HTTPError as exc:
+        fix = "start the host (ecmahost serve), check host_url and host_ca in agent.json"
+        return Check("host", False, f"{settings.host_url}: {exc}", fix)
+    if answer.status_code != 200:
+        return Check("host", False, f"/health answered {answer.status_code}", "see `ecmahost status` on the host")
+    return Check("host", True, f"{settings.host_url}/health answered 200")
+
+
+def _round_trip(settings: agent_settings.AgentSettings) -> Check:
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=settings.relay_ca) if settings.relay_ca else True
+    url = f"{settings.relay_url}/sites/{settings.site}/_ping"
+    try:
+        answer = httpx.get(url, verify=verify, timeout=60)
+    except httpx.HTTPError as exc:
+        return Check("round trip", False, f"{url}: {exc}", "check relay_url and relay_ca in agent.json")
+    if answer.status_code == 503:
+        return Check("round trip", False, "no agent of the site is running", "start it: `ecmahost agent run`")
+    if answer.status_code != 200:
+        return Check("round trip", False, f"{url} answered {answer.status_code}", "see the agent's and relay's logs")
+    return Check("round trip", True, "relay -> NATS -> an agent -> host /health answered 200")
