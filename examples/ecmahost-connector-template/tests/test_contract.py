@@ -10,8 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from ecmahost_connector_template import MemoryConnector
 
-from ecmahost.config.model import ConnectorConfig
-from ecmahost.testing import ConnectorContract, ContractNames
+from ecmahost.kit import ConnectorConfig, ConnectorContract, ContractNames
 
 CONFIG = {
     "name": "template",

@@ -1,5 +1,5 @@
 """`ConnectorContract`: rule-named tests every connector type must pass, whatever its target (contract version
-`CONTRACT_VERSION`, for `ecmahost.connectors.kit.CONNECTOR_API_VERSION`).
+`CONTRACT_VERSION`, for `ecmahost.kit.CONNECTOR_API_VERSION`).
 
 Third parties import it to check their own connector (`pip install ecmahost[test]` brings pytest and anyio's
 pytest plugin). Collection works by subclassing: pytest collects the rules through a `Test*` subclass defined in

@@ -1,9 +1,9 @@
 """`MemoryConnector`: the smallest complete connector. Objects live in a dict (lost at restart); the rules a real
-target enforces (unique and required attributes, members that exist) come from `ecmahost.connectors.kit`.
+target enforces (unique and required attributes, members that exist) come from the kit's helpers.
 
-Replace each method's body with calls to your target, keeping the contract of `ecmahost.connectors.base.Connector`:
-coroutines, typed errors (`ObjectNotFound`, `ObjectExists`, `ConstraintViolation`, `TargetUnavailable`), fresh
-records, exact totals.
+Everything comes from `ecmahost.kit`, ecmahost's stable surface for connector authors. Replace each method's body
+with calls to your target, keeping the contract of `Connector` (its docstring): coroutines, typed errors
+(`ObjectNotFound`, `ObjectExists`, `ConstraintViolation`, `TargetUnavailable`), fresh records, exact totals.
 """
 
 from __future__ import annotations
@@ -12,19 +12,31 @@ import asyncio
 import uuid
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from ecmahost.kit import (
+    MEMBERS,
+    Change,
+    ConnectionSettings,
+    Connector,
+    ConnectorConfig,
+    ConstraintViolation,
+    DiscoveredSchema,
+    ObjectNotFound,
+    Record,
+    SearchQuery,
+    SearchResult,
+    apply_change,
+    check_required,
+    check_unique,
+    project,
+    search_records,
+)
 
-from ecmahost.config.model import ConnectorConfig
-from ecmahost.connectors.base import Connector, DiscoveredSchema
-from ecmahost.connectors.errors import ConstraintViolation, ObjectNotFound
-from ecmahost.connectors.kit import apply_change, check_required, check_unique, project, search_records
-from ecmahost.connectors.query import MEMBERS, Change, Record, SearchQuery, SearchResult
 
+class MemoryConnection(ConnectionSettings):
+    """The `connection:` block of a `type: memory` connector file (this template needs no setting; a secret field
+    is typed `ecmahost.kit.Secret`). Your object types' own keys (a table, a path) go in a `TargetSettings`
+    model named by `object_type_model`; the base class hands them over as `self.targets[object_type]`."""
 
-class MemoryConnection(BaseModel):
-    """The `connection:` block of a `type: memory` connector file (this template needs no setting)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
     label: str = "memory"
 
 
@@ -33,6 +45,7 @@ class MemoryConnector(Connector):
     version = "0.1.0"
     description = "Template: objects kept in memory (copy ecmahost-connector-template to write your own)"
     connection_model = MemoryConnection
+    connection: MemoryConnection
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         super().__init__(config, home=home)

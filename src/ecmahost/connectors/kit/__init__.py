@@ -1,5 +1,6 @@
-"""The connector kit: helpers for connectors whose target cannot filter by itself (a CSV file, a script that lists
-everything, a REST API without a query language).
+"""Helpers for connectors whose target cannot filter by itself (a CSV file, a script that lists everything, a REST
+API without a query language), used by the built-in connectors. Third parties import them from `ecmahost.kit`, the
+stable surface; this package's layout may change.
 
 - `evaluate.matches(filter, record)`: an in-memory evaluator of `connectors.query.Filter` with SCIM semantics
   (`ne`/`not` include objects without the attribute, `co`/`sw`/`ew` are literal, case-insensitive unless
@@ -13,8 +14,10 @@ Filtering in memory reads every object of the type: right for small targets (a C
 a script's listing), wrong for a directory of a million users. Connectors for large targets translate the filter
 into the target's query language instead (as the SQL and LDAP connectors do).
 
-`CONNECTOR_API_VERSION` is the version of the `Connector` interface (`connectors.base`) and of the contract
-(`ecmahost.testing`): the major number changes when a connector written for the previous one would break.
+`CONNECTOR_API_VERSION` is the version of `ecmahost.kit` (the `Connector` interface, its types and helpers) and of
+the contract (`ecmahost.testing`): the major number changes when a connector written for the previous one would
+break. 2.0: `connection_model` and `object_type_model` derive from `ConnectionSettings` and `TargetSettings`, and
+the base class hands a connector its settings typed (`self.connection`, `self.targets`).
 """
 
 from ecmahost.connectors.kit.evaluate import matches
@@ -27,7 +30,7 @@ from ecmahost.connectors.kit.records import (
     to_text,
 )
 
-CONNECTOR_API_VERSION = "1.1"
+CONNECTOR_API_VERSION = "2.0"
 
 __all__ = [
     "CONNECTOR_API_VERSION",
