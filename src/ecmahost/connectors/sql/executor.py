@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Dialect
@@ -96,6 +96,22 @@ class AlchemySession:
         return result.inserted_primary_key[0] if result.inserted_primary_key else None
 
 
+class _Checkout:
+    """SQLAlchemy's connection context (`connect()` or `begin()`) giving an `AlchemySession`. A class rather than
+    an `@asynccontextmanager` generator: every request takes one."""
+
+    __slots__ = ("_context",)
+
+    def __init__(self, context: AbstractAsyncContextManager[AsyncConnection]) -> None:
+        self._context = context
+
+    async def __aenter__(self) -> Session:
+        return AlchemySession(await self._context.__aenter__())
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None, traceback: Any) -> None:
+        await self._context.__aexit__(kind, exc, traceback)
+
+
 class AlchemyExecutor:
     """Statements through SQLAlchemy's `AsyncEngine` and its pool. Reads and single statements run in
     autocommit: no BEGIN/ROLLBACK round trips (at READ COMMITTED, PostgreSQL's default, each statement sees the
@@ -106,15 +122,11 @@ class AlchemyExecutor:
         self.dialect = engine.dialect
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[Session]:
-        async with self._autocommit.connect() as conn:
-            yield AlchemySession(conn)
+    def connection(self) -> AbstractAsyncContextManager[Session]:
+        return _Checkout(self._autocommit.connect())
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Session]:
-        async with self.engine.begin() as conn:
-            yield AlchemySession(conn)
+    def transaction(self) -> AbstractAsyncContextManager[Session]:
+        return _Checkout(self.engine.begin())
 
     def lost(self, exc: BaseException) -> bool:
         return isinstance(exc, DBAPIError) and exc.connection_invalidated
