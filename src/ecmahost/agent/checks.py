@@ -1,8 +1,9 @@
 """`ecmahost agent test`: the guide's agent troubleshooting as ordered checks, each with a fix when it fails.
 
 settings -> DNS -> TCP -> TLS (certificate against `nats_ca`) -> authentication (the agent's nkey) -> permissions
-(its site's subjects) -> the host (`/health` over HTTPS) -> a round trip through the relay and an agent. A failed
-check stops the ones that depend on it. The proxy check waits for proxy support (docs/agent.md).
+(its site's subjects) -> the host (`/health` over HTTPS) -> a round trip through the relay and an agent. With a
+proxy, DNS and TCP are checked for the proxy, then CONNECT and TLS through it. A failed check stops the ones that
+depend on it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import nats
 import nats.errors
 
 from ecmahost.agent import settings as agent_settings
+from ecmahost.agent.proxy import open_via_proxy, proxy_for, tunnelled
 from ecmahost.relay import envelope
 
 
@@ -41,15 +43,22 @@ def run_checks(home: Path) -> Iterator[Check]:
     yield Check("settings", True, f"site {settings.site}, {len(settings.nats_urls)} NATS URL(s)")
     url = urlsplit(settings.nats_urls[0])
     host, port = url.hostname or "", url.port or 4222
-    yield (step := _dns(host))
-    if not step.ok:
-        return
-    yield (step := _tcp(host, port))
-    if not step.ok:
-        return
-    yield (step := _tls(host, port, settings.nats_ca))
-    if not step.ok:
-        return
+    proxy = proxy_for(host, settings.proxy)
+    if proxy:  # the proxy resolves and reaches the server: check the way to the proxy, then through it
+        parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        steps = [
+            lambda: _dns(parts.hostname or ""),
+            lambda: _tcp(parts.hostname or "", parts.port or 3128),
+            lambda: asyncio.run(_through_proxy(proxy, host, port, settings.nats_ca)),
+        ]
+    else:
+        steps = [lambda: _dns(host), lambda: _tcp(host, port), lambda: _tls(host, port, settings.nats_ca)]
+    for check in steps:
+        result = check()
+        for step in result if isinstance(result, list) else [result]:
+            yield step
+            if not step.ok:
+                return
     for step in asyncio.run(_nats(settings, seed)):
         yield step
         if not step.ok:
@@ -92,6 +101,30 @@ def _tls(host: str, port: int, ca: str | None) -> Check:
         return Check("TLS", False, str(exc), "the NATS server must have TLS on (tls { cert_file, key_file })")
 
 
+async def _through_proxy(proxy: str, host: str, port: int, ca: str | None) -> list[Check]:
+    """CONNECT through the proxy, then the TLS handshake with the server inside the tunnel."""
+    try:
+        reader, writer = await open_via_proxy(proxy, host, port)
+    except (TimeoutError, OSError) as exc:
+        fix = f"allow CONNECT to port {port} at the proxy (tinyproxy: ConnectPort {port}; squid: SSL_ports)"
+        return [Check("proxy", False, str(exc) or type(exc).__name__, fix)]
+    checks = [Check("proxy", True, f"CONNECT {host}:{port} accepted")]
+    context = ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
+    try:
+        await asyncio.wait_for(reader.readline(), 10)
+        await writer.start_tls(context, server_hostname=host)
+        tls = writer.get_extra_info("ssl_object")
+        subject = dict(item[0] for item in tls.getpeercert()["subject"])
+        checks.append(Check("TLS", True, f"{tls.version()}, certificate for {subject.get('commonName', '?')}"))
+    except ssl.SSLCertVerificationError as exc:
+        fix = "set nats_ca in agent.json to the CA of the NATS server's certificate (a TLS-inspecting proxy breaks it)"
+        checks.append(Check("TLS", False, exc.verify_message or str(exc), fix))
+    except (TimeoutError, ssl.SSLError, OSError) as exc:
+        checks.append(Check("TLS", False, str(exc), "the NATS server must have TLS on (tls { cert_file, key_file })"))
+    writer.close()
+    return checks
+
+
 async def _nats(settings: agent_settings.AgentSettings, seed: bytes) -> list[Check]:
     errors: list[str] = []
 
@@ -99,12 +132,15 @@ async def _nats(settings: agent_settings.AgentSettings, seed: bytes) -> list[Che
         errors.append(str(exc))
 
     context = ssl.create_default_context(cafile=settings.nats_ca) if settings.nats_ca else None
+    servers, tls_name, tunnels = await tunnelled(settings.nats_urls, settings.proxy)
     try:
         nc = await nats.connect(
-            settings.nats_urls, tls=context, nkeys_seed_str=seed.decode(), allow_reconnect=False,
+            servers, tls=context, tls_hostname=tls_name, nkeys_seed_str=seed.decode(), allow_reconnect=False,
             max_reconnect_attempts=0, connect_timeout=5, error_cb=on_error,
         )  # fmt: skip
     except (TimeoutError, nats.errors.Error, OSError) as exc:
+        for tunnel in tunnels:
+            await tunnel.close()
         fix = "this agent is not (or no longer) registered: run `ecmahost relay site add` and `agent register`"
         return [Check("authentication", False, " ".join([str(exc), *errors]).strip() or type(exc).__name__, fix)]
     checks = [Check("authentication", True, "the NATS server accepted the agent's key")]
@@ -113,6 +149,8 @@ async def _nats(settings: agent_settings.AgentSettings, seed: bytes) -> list[Che
     await nc.flush()
     await asyncio.sleep(0.3)
     await nc.close()
+    for tunnel in tunnels:
+        await tunnel.close()
     refused = [error for error in errors if "permission" in error.lower()]
     if refused:
         fix = f"re-register the agent for site {settings.site}; the relay's nats-auth.conf must list its key"

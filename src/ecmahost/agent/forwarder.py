@@ -33,7 +33,8 @@ class Forwarder:
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=host_ca) if host_ca else True
         self.host_url = host_url.rstrip("/")
         self.max_reply = max_reply
-        self.client = httpx.AsyncClient(verify=verify, limits=httpx.Limits(max_connections=64))
+        # trust_env off: https_proxy is for reaching NATS, the host is on this network
+        self.client = httpx.AsyncClient(verify=verify, limits=httpx.Limits(max_connections=64), trust_env=False)
 
     async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:
         """The reply envelope (headers, body) for one request envelope; never raises for a host problem."""

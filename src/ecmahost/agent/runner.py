@@ -16,6 +16,7 @@ import ssl
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nats
 import nats.errors
@@ -23,6 +24,7 @@ import nats.errors
 from ecmahost import __version__
 from ecmahost.agent import settings as agent_settings
 from ecmahost.agent.forwarder import Forwarder
+from ecmahost.agent.proxy import Tunnel, tunnelled
 from ecmahost.relay import envelope
 from ecmahost.relay.registry import public_key
 
@@ -44,6 +46,7 @@ class Agent:
         self.served = 0
         self.nc: Any = None
         self.forwarder: Forwarder | None = None
+        self.tunnels: list[Tunnel] = []
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -68,16 +71,22 @@ class Agent:
         beats.cancel()
         await self.forwarder.close()
         await self.nc.drain()
+        for tunnel in self.tunnels:
+            await tunnel.close()
         log.info("agent stopped")
 
     async def _connect(self) -> Any:
         """The first connection, retried with a growing backoff (nats-py reconnects by itself afterwards)."""
         delay = self.settings.reconnect_seconds
+        servers, tls_name, self.tunnels = await tunnelled(self.settings.nats_urls, self.settings.proxy)
+        if self.tunnels:
+            log.info("reaching NATS through the proxy %s", _without_password(self.tunnels[0].proxy))
         while not self.stopping.is_set():
             try:
                 nc = await nats.connect(
-                    servers=self.settings.nats_urls,
+                    servers=servers,
                     tls=_tls(self.settings.nats_ca),
+                    tls_hostname=tls_name,
                     nkeys_seed_str=self.seed.decode(),
                     name=f"ecmahost-agent {socket.gethostname()}",
                     max_reconnect_attempts=-1,
@@ -141,6 +150,11 @@ class Agent:
             except nats.errors.Error as exc:
                 log.debug("heartbeat not sent: %s", type(exc).__name__)
             await asyncio.sleep(self.settings.heartbeat_seconds)
+
+
+def _without_password(proxy: str) -> str:
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}"
 
 
 def _tls(ca: str | None) -> ssl.SSLContext:

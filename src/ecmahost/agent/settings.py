@@ -24,6 +24,7 @@ class AgentSettings:
     host_ca: str | None = None
     relay_url: str | None = None
     relay_ca: str | None = None
+    proxy: str | None = None
     heartbeat_seconds: float = 10.0
     reconnect_seconds: float = 2.0
     max_in_flight: int = 64

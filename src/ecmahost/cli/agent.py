@@ -24,6 +24,9 @@ def register_command(
     host_ca: Annotated[Path | None, typer.Option("--host-ca", help="CA file of the host's certificate.")] = None,
     relay_ca: Annotated[Path | None, typer.Option("--relay-ca", help="CA file of the relay's certificate.")] = None,
     nats_ca: Annotated[Path | None, typer.Option("--nats-ca", help="CA file of the NATS server.")] = None,
+    proxy: Annotated[
+        str | None, typer.Option("--proxy", help="HTTP proxy for the relay and NATS (default: https_proxy).")
+    ] = None,
 ) -> None:
     """Create this agent's key pair here and register its public key (only) with the relay."""
     import ssl
@@ -41,6 +44,7 @@ def register_command(
             json={"code": code, "public_key": public_key(seed)},
             verify=verify,
             timeout=30,
+            proxy=proxy,
         )
     except httpx.HTTPError as exc:
         fail(f"cannot reach the relay at {relay}: {exc}; check the URL, the proxy and --relay-ca")
@@ -62,6 +66,7 @@ def register_command(
             nats_ca=str(nats_ca.resolve()) if nats_ca else None,
             relay_url=relay.rstrip("/"),
             relay_ca=str(relay_ca.resolve()) if relay_ca else None,
+            proxy=proxy,
         ),
     )
     say(f"registered agent {public_key(seed)[:12]}.. for site {data['site']}; start it with `ecmahost agent run`")
