@@ -194,14 +194,13 @@ class PlanCache:
         """SQL text -> the type codes of its result columns, as the database reported them (`Plan.describe`)"""
 
     def plan(self, statement: ClauseElement, parameters: Mapping[str, Any]) -> Plan:
-        if not statements.is_prepared(statement):
-            return Plan.of(statement, self.dialect, list(parameters))
         key = (id(statement), frozenset(parameters))
         plan = self._plans.get(key)
-        if plan is None or plan.statement is not statement:  # an id reused by a newer statement: compile afresh
-            plan = Plan.of(statement, self.dialect, list(parameters))
-            if len(self._plans) < MAX_PLANS:
-                self._plans[key] = plan
+        if plan is not None and plan.statement is statement:  # kept: only prepared statements are
+            return plan
+        plan = Plan.of(statement, self.dialect, list(parameters))  # new, or an id reused by a newer statement
+        if statements.is_prepared(statement) and len(self._plans) < MAX_PLANS:
+            self._plans[key] = plan
         return plan
 
 
