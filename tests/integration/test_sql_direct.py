@@ -369,6 +369,8 @@ async def test_numeric_and_float_columns_read_the_same_on_both_paths(postgres_ur
             name = f"g-{direct}"
             created = await connector.create("User", {"Name": name, "Score": 12.5, "Ratio": 0.25, "Level": 3})
             anchor = created.pop("Id")
+            first_reads = await asyncio.gather(*(connector.get("User", anchor) for _ in range(4)))  # one new plan
+            assert all(read == {**created, "Id": anchor} for read in first_reads)
             found = await connector.search("User", SearchQuery(filter=Compare("Name", Op.EQ, name), limit=5))
             updated = await connector.update("User", anchor, Change(set={"Score": 7, "Ratio": 1.5}))
             read = await connector.get("User", anchor)

@@ -74,14 +74,17 @@ class Plan:
 
     async def describe(self, raw: asyncpg.Connection, dialect: Dialect, known: dict[str, tuple[int, ...]]) -> None:
         """Make the result converters from the column types the database reports for this SQL (asyncpg's public
-        `PreparedStatement.get_attributes`, as SQLAlchemy's asyncpg dialect does), once per SQL text (`known`)."""
+        `PreparedStatement.get_attributes`, as SQLAlchemy's asyncpg dialect does), once per SQL text (`known`).
+        Two requests may describe a kept plan at once: both make the same converters."""
+        types = self.undescribed
+        if types is None:
+            return
         oids = known.get(self.sql)
         if oids is None:
             oids = tuple(attribute.type.oid for attribute in (await raw.prepare(self.sql)).get_attributes())
             if len(known) < MAX_PLANS:
                 known[self.sql] = oids
-        assert self.undescribed is not None
-        processors = result_processors(self.undescribed, dialect, oids)
+        processors = result_processors(types, dialect, oids)
         self.results = processors if any(processors) else None
         self.undescribed = None
 
