@@ -32,6 +32,8 @@ class BenchOptions:
     workloads: tuple[str, ...] = ()
     activity: bool = True
     """the host's activity journal on (its default), or off to measure what it costs"""
+    relay: bool = True
+    """also GET filter and POST through relay + NATS + agents (issue 14)"""
     """host workloads to run, by script name (empty: all)"""
 
     @property
@@ -81,6 +83,9 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
     parser.add_argument(
         "--no-activity", dest="activity", action="store_false", help="run the host with its activity journal off"
     )
+    parser.add_argument(
+        "--no-relay", dest="relay", action="store_false", help="skip the relay path (relay + NATS + agents)"
+    )
     args = parser.parse_args(argv)
     if args.size < 10:
         parser.error("--size must be at least 10")
@@ -103,4 +108,5 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
         keep_database=args.keep_database,
         workloads=tuple(name.strip() for name in args.workloads.split(",") if name.strip()),
         activity=args.activity,
+        relay=args.relay,
     )

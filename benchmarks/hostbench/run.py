@@ -9,13 +9,14 @@ import socket
 import tempfile
 import time
 from contextlib import ExitStack
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.hostbench import pgbench, profiling, report, seed
+from benchmarks.hostbench import pgbench, profiling, relay_path, report, seed
 from benchmarks.hostbench.options import BenchOptions, parse_options
 from benchmarks.hostbench.processes import process_tree, rss_bytes
+from benchmarks.hostbench.relay_path import start_relay_path
 from benchmarks.hostbench.servers import RunningServer, ServerSpec, host_spec, prepare_home, start_server
 from benchmarks.hostbench.workloads import (
     MIB,
@@ -146,6 +147,8 @@ def run(options: BenchOptions) -> dict[str, Any]:
             _show(result)
         if options.profile:
             results["profiles"] = _profile(host, workloads, env, out)
+        if options.relay:
+            _relay(options, host, home, token, env, logs, results)
         host.stop()
         if options.compare:
             _compare(options, home, token, env, logs, results)
@@ -156,6 +159,28 @@ def run(options: BenchOptions) -> dict[str, Any]:
         report.draw_chart(results, out)
     report.print_table(results, console)
     return results
+
+
+def _relay(
+    options: BenchOptions,
+    host: RunningServer,
+    home: Home,
+    token: str,
+    env: dict[str, str],
+    logs: Path,
+    results: dict[str, Any],
+) -> None:
+    """GET filter and POST through relay + NATS + agents to the same host (issue 14's yardstick)."""
+    with ExitStack() as cleanup, tempfile.TemporaryDirectory(prefix="hostbench-relay-") as folder:
+        relay = start_relay_path(Path(folder), host, home, token, logs, cleanup)
+        console.print(
+            f"[bold]relay path[/bold]: {relay_path.AGENTS} agents, first 200 after {relay.startup_seconds:.2f} s"
+        )
+        for workload in (w for w in host_workloads(options) if w.script in ("get_filter", "post_users")):
+            tagged = replace(workload, env={**workload.env, "BENCH_TAG": "relay-post"})  # new logins, no 409
+            result = measure(relay, tagged, env)
+            results["workloads"].append(result.as_dict())
+            _show(result)
 
 
 def _compare(
@@ -232,6 +257,8 @@ RATIOS = (
     ("GET filter vs pgbench indexed lookup", HOST_GET, ("pgbench", "indexed lookup")),
     ("GET filter vs scim2-server", HOST_GET, ("scim2-server", "GET filter userName eq")),
     ("POST /Users vs scim2-server", HOST_POST, ("scim2-server", "POST /Users")),
+    ("GET filter via relay vs direct", ("via relay", "GET filter userName eq"), HOST_GET),
+    ("POST /Users via relay vs direct", ("via relay", "POST /Users"), HOST_POST),
 )
 """(name, numerator, denominator): each a (server, workload) of this run, or ("pgbench", its workload)."""
 
