@@ -1,4 +1,4 @@
-"""`ecmahost serve --workers 2`: one port served by two worker processes forked by uvicorn's supervisor, the run
+"""`ecmahost serve --workers 2`: one port served by two worker processes forked by the host's supervisor, the run
 files naming the supervisor, `/metrics` counting the requests of both workers, each log line written once, a
 killed worker replaced, and a SIGTERM that stops everything and cleans up."""
 
@@ -31,7 +31,7 @@ USER = {
 
 
 def _workers(pid: int) -> list[int]:
-    """The worker processes of uvicorn's supervisor `pid`: its children (forked: their command line is the
+    """The worker processes of the supervisor `pid`: its children (forked: their command line is the
     supervisor's), not multiprocessing's resource tracker should one run."""
     found: list[int] = []
     for status in Path("/proc").glob("[0-9]*/status"):
