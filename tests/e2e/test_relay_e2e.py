@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +20,7 @@ from sqlalchemy import create_engine, text
 from e2e_host import RunningHost, start_demo_host
 from entra_requests import CORE_GROUP, assert_error, create_user, patch
 from support.databases import postgres_database
-from support.relay import RelayStack
+from support.relay import TOKEN, RelayStack, ecmahost
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -192,8 +196,6 @@ def test_metrics_count_requests_and_errors_per_site(stack: RelayStack) -> None:
 def test_agents_list_shows_the_heartbeat(stack: RelayStack, tmp_path: Path) -> None:
     import time
 
-    from support.relay import ecmahost
-
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not (stack.home / "agents-seen.json").exists():
         time.sleep(0.1)
@@ -205,8 +207,6 @@ def test_agents_list_shows_the_heartbeat(stack: RelayStack, tmp_path: Path) -> N
 
 
 def test_agent_test_passes_every_check_for_a_working_agent(stack: RelayStack) -> None:
-    from support.relay import ecmahost
-
     done = ecmahost("agent", "test", "--home", str(stack.agents[0].home))
     assert done.returncode == 0, done.stdout + done.stderr
     for name in ("settings", "DNS", "TCP", "TLS", "authentication", "permissions", "host", "round trip"):
@@ -218,8 +218,6 @@ def test_agent_test_names_the_failing_step_and_its_fix(stack: RelayStack, tmp_pa
     import shutil
 
     from ecmahost.relay.registry import new_seed
-
-    from support.relay import ecmahost
 
     unregistered = tmp_path / "unregistered"
     shutil.copytree(stack.agents[0].home, unregistered)
@@ -236,3 +234,30 @@ def test_agent_test_names_the_failing_step_and_its_fix(stack: RelayStack, tmp_pa
     done = ecmahost("agent", "test", "--home", str(wrong_ca))
     assert "FAIL TLS" in done.stdout
     assert "fix: set nats_ca" in done.stdout
+
+
+def test_collect_logs_zips_verbose_logs_settings_versions_no_secrets(stack: RelayStack, tmp_path: Path) -> None:
+    agent = stack.agents[0]
+    out = tmp_path / "logs.zip"
+    with stack.client("paris") as scim:
+        collector = subprocess.Popen(
+            [sys.executable, "-m", "ecmahost", "agent", "collect-logs", "--home", str(agent.home),
+             "--minutes", "0.1", "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        time.sleep(2)  # the agent sees the verbose window at its next heartbeat
+        for _ in range(3):
+            scim.get("/Users", params={"filter": 'userName eq "verbose-probe"'})
+        output, _ = collector.communicate(timeout=60)
+    assert collector.returncode == 0, output
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+        assert {"logs/agent.log", "agent.json", "versions.txt", "agent-test.txt"} <= names
+        log = archive.read("logs/agent.log").decode()
+        everything = b"".join(archive.read(name) for name in names).decode(errors="replace")
+    assert "GET /ecma2host_demo/scim/Users?filter=" in log  # a verbose line per request
+    assert (agent.home / "agent.nk").read_text() not in everything
+    assert TOKEN not in everything
+    assert "OK   round trip" in everything
+    skipped = ecmahost("agent", "collect-logs", "--home", str(agent.home), "--skip-verbose", "--out", str(out))
+    assert skipped.returncode == 0, skipped.stderr

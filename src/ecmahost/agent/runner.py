@@ -24,6 +24,7 @@ import nats.errors
 from ecmahost import __version__
 from ecmahost.agent import settings as agent_settings
 from ecmahost.agent.forwarder import Forwarder
+from ecmahost.agent.logs import apply_verbose
 from ecmahost.agent.proxy import Tunnel, tunnelled
 from ecmahost.relay import envelope
 from ecmahost.relay.registry import public_key
@@ -36,6 +37,7 @@ MAX_BACKOFF = 30.0
 
 class Agent:
     def __init__(self, home: Path) -> None:
+        self.home = home
         self.settings = agent_settings.load(home)
         self.seed = agent_settings.seed_file(home).read_bytes().strip()
         self.id = public_key(self.seed)
@@ -126,8 +128,18 @@ class Agent:
 
     async def _handle(self, message: Any) -> None:
         assert self.forwarder is not None
+        started = time.perf_counter()
         headers, body = await self.forwarder.send(message.headers, message.data)
         self.served += 1
+        if log.isEnabledFor(logging.DEBUG):
+            request = message.headers or {}
+            log.debug(
+                "%s %s -> %s in %.1f ms",
+                request.get(envelope.METHOD),
+                request.get(envelope.PATH),
+                headers.get(envelope.STATUS),
+                (time.perf_counter() - started) * 1000,
+            )
         try:
             await self.nc.publish(message.reply, body, headers=headers)
         except nats.errors.Error as exc:
@@ -136,6 +148,7 @@ class Agent:
     async def _heartbeats(self) -> None:
         subject = envelope.heartbeat_subject(self.settings.site)
         while True:
+            apply_verbose(self.home)
             beat = {
                 "id": self.id,
                 "version": __version__,

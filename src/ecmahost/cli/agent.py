@@ -82,12 +82,11 @@ def _detail(answer: object) -> str:
 @app.command("run")
 def run_command(home: AgentHomeOption = DEFAULT_HOME) -> None:
     """Connect out to NATS and serve the site's requests until SIGTERM (which drains)."""
-    import logging
-
+    from ecmahost.agent.logs import setup_logging
     from ecmahost.agent.runner import run_agent
     from ecmahost.agent.settings import AgentSettingsError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(home)
     try:
         run_agent(home)
     except AgentSettingsError as exc:
@@ -107,3 +106,27 @@ def check_command(home: AgentHomeOption = DEFAULT_HOME) -> None:
             typer.echo(f"     fix: {check.fix}")
             failed = True
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("collect-logs")
+def collect_logs_command(
+    home: AgentHomeOption = DEFAULT_HOME,
+    minutes: Annotated[float, typer.Option("--minutes", help="Minutes of verbose logging first.")] = 3.0,
+    skip_verbose: Annotated[
+        bool, typer.Option("--skip-verbose", help="Collect the current logs now, without a verbose period.")
+    ] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="The zip to write.")] = None,
+) -> None:
+    """Raise the running agent's log level for N minutes, then zip its logs, settings (no secrets), versions and
+    `agent test` results."""
+    import time
+
+    from ecmahost.agent.checks import run_checks
+    from ecmahost.agent.logs import collect
+
+    target = out or Path(f"ecmahost-agent-logs-{time.strftime('%Y%m%d-%H%M%S')}.zip")
+    if not skip_verbose:
+        say(f"verbose logging for {minutes:g} min: reproduce the problem now")
+    checks = [f"{'OK  ' if c.ok else 'FAIL'} {c.name:15} {c.detail} {c.fix}".rstrip() for c in run_checks(home)]
+    collect(home, minutes, skip_verbose, target, "\n".join(checks) + "\n")
+    say(f"wrote {target}")
