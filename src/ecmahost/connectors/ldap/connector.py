@@ -32,11 +32,12 @@ class LdapConnector(Connector):
     connection_model = LdapConnection
     object_type_model = LdapObjectType
     connection: LdapConnection
+    targets: dict[str, LdapObjectType]
 
     def __init__(self, config: ConnectorConfig, *, home: Path) -> None:
         super().__init__(config, home=home)
         self.directory = Directory(
-            specs={name: spec_of(name, object_type) for name, object_type in config.object_types.items()},
+            specs={name: spec_of(name, spec, self.targets[name]) for name, spec in config.object_types.items()},
             settings=self.connection,
         )
         self.pool = LdapPool(self.connection, home=home, label=config.name)

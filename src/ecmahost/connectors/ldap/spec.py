@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from ecmahost.config.model import AnchorGeneration, AttributeType, ObjectTypeConfig
 from ecmahost.connectors.errors import ConfigurationError
 from ecmahost.connectors.ldap.models import LdapObjectType
@@ -78,18 +76,8 @@ class ObjectSpec:
         return next((n for n in self.types if n.lower() == lowered), None)
 
 
-def target_of(name: str, object_type: ObjectTypeConfig) -> LdapObjectType:
-    target = object_type.target
-    if isinstance(target, LdapObjectType):
-        return target
-    if isinstance(target, dict | BaseModel):
-        data = target.model_dump() if isinstance(target, BaseModel) else target
-        return LdapObjectType.model_validate(data)
-    raise ConfigurationError(f"object_types.{name}: set `object_classes:` and `base_dn:` for an LDAP object type")
-
-
-def spec_of(name: str, object_type: ObjectTypeConfig) -> ObjectSpec:
-    target = target_of(name, object_type)
+def spec_of(name: str, object_type: ObjectTypeConfig, target: LdapObjectType) -> ObjectSpec:
+    """The object type's spec from its generic settings and its LDAP keys (`Connector.targets`, typed once)."""
     attributes = object_type.attributes
     complex_names = [a for a, c in attributes.items() if c.type is AttributeType.COMPLEX]
     if complex_names:
