@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 import threading
@@ -261,3 +262,20 @@ def test_collect_logs_zips_verbose_logs_settings_versions_no_secrets(stack: Rela
     assert "OK   round trip" in everything
     skipped = ecmahost("agent", "collect-logs", "--home", str(agent.home), "--skip-verbose", "--out", str(out))
     assert skipped.returncode == 0, skipped.stderr
+
+
+def test_slow_clients_at_the_relay_do_not_hold_up_the_others(stack: RelayStack) -> None:
+    """Connections that send half a request and stall (slowloris) leave the relay answering everyone else."""
+    stalled = []
+    for _ in range(20):
+        raw = socket.create_connection(("127.0.0.1", stack.port))
+        tls = stack.tls().wrap_socket(raw, server_hostname="localhost")
+        tls.sendall(b"POST /sites/paris/ecma2host_demo/scim/Users HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+        stalled.append(tls)
+    try:
+        with stack.client("paris") as scim:
+            for _ in range(5):
+                assert scim.get("/Users", params={"count": 1}).status_code == 200
+    finally:
+        for connection in stalled:
+            connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,10 +10,20 @@ import typer
 
 from ecmahost.cli.common import fail, say
 
-app = typer.Typer(help="The on-premises agent: outbound to NATS, hands requests to a host (docs/agent.md).")
+app = typer.Typer(
+    help="The on-premises agent: outbound to NATS, hands requests to a host (docs/agent.md). Without a command: run.",
+    invoke_without_command=True,
+)
 
 DEFAULT_HOME = Path.home() / ".ecmahost-agent"
 AgentHomeOption = Annotated[Path, typer.Option("--home", envvar="ECMAHOST_AGENT_HOME", help="The agent's folder.")]
+
+
+@app.callback()
+def agent_command(ctx: typer.Context) -> None:
+    """`ecmahost agent` alone runs the agent of ECMAHOST_AGENT_HOME (or ~/.ecmahost-agent), like `agent run`."""
+    if ctx.invoked_subcommand is None:
+        run_command(Path(os.environ.get("ECMAHOST_AGENT_HOME", str(DEFAULT_HOME))))
 
 
 @app.command("register")

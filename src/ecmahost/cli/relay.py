@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,10 @@ import typer
 
 from ecmahost.cli.common import fail, say
 
-app = typer.Typer(help="The relay: HTTPS in, NATS requests to the sites' agents (docs/agent.md).")
+app = typer.Typer(
+    help="The relay: HTTPS in, NATS requests to the sites' agents (docs/agent.md). Without a command: serve.",
+    invoke_without_command=True,
+)
 site_app = typer.Typer(help="Sites: one per on-premises location with its agents.")
 agents_app = typer.Typer(help="The registered agents and their heartbeats.", invoke_without_command=True)
 app.add_typer(site_app, name="site")
@@ -18,6 +22,13 @@ app.add_typer(agents_app, name="agents")
 
 DEFAULT_HOME = Path.home() / ".ecmahost-relay"
 RelayHomeOption = Annotated[Path, typer.Option("--home", envvar="ECMAHOST_RELAY_HOME", help="The relay's folder.")]
+
+
+@app.callback()
+def relay_command(ctx: typer.Context) -> None:
+    """`ecmahost relay` alone serves the relay of ECMAHOST_RELAY_HOME (or ~/.ecmahost-relay) on 8443."""
+    if ctx.invoked_subcommand is None:
+        serve_command(Path(os.environ.get("ECMAHOST_RELAY_HOME", str(DEFAULT_HOME))))
 
 
 def _config(home: Path) -> dict[str, object]:
