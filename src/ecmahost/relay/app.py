@@ -210,7 +210,7 @@ def _on_heartbeat(state: RelayState):
             return
         if time.monotonic() - state.seen_written > 1.0:
             state.seen_written = time.monotonic()
-            state.home.seen_file.write_text(json.dumps(state.seen, indent=2))
+            state.home.write_seen(state.seen)
 
     return handle
 

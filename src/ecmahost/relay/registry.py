@@ -147,6 +147,10 @@ class RelayHome:
         self.write_auth_file()
         return {"id": matches[0], **removed}
 
+    def write_seen(self, seen: dict[str, Any]) -> None:
+        """Replace the heartbeat file atomically, so `relay agents` never reads half of it."""
+        _write(self.seen_file, json.dumps(seen, indent=2), mode=0o644)
+
     def seen(self) -> dict[str, Any]:
         try:
             return json.loads(self.seen_file.read_text())
