@@ -114,6 +114,9 @@ def test_a_sql_connector_configured_in_the_browser_serves_scim(
     page.get_by_role("link", name="New connector").click()  # type: ignore[attr-defined]
     page.get_by_label("Name (in the URL, case-sensitive)").fill("HRpg")  # type: ignore[attr-defined]
     page.get_by_label("Description").fill("HR on PostgreSQL")  # type: ignore[attr-defined]
+    views = page.get_by_label("SCIM views served")  # type: ignore[attr-defined]
+    expect(views).to_have_value("both")  # Entra's ECMA template and any client: the file keeps no `views:` key
+    assert views.locator("option").all_inner_texts()[1].startswith("core:")
     page.get_by_role("button", name="Generate token").click()  # type: ignore[attr-defined]
     token = page.locator("#new-token").input_value()  # type: ignore[attr-defined]
     assert len(token) >= 12
@@ -172,6 +175,7 @@ def test_a_sql_connector_configured_in_the_browser_serves_scim(
     saved = (home / "connectors" / "HRpg.yaml").read_text()
     assert "textID" not in saved
     assert token not in saved
+    assert "views:" not in saved
 
     port = free_port()
     log = home.parent / "host.log"

@@ -29,11 +29,11 @@ from ecmahost.config.errors import ConfigError
 from ecmahost.config.model import AttributeType
 from ecmahost.config.store import ConnectorStore
 from ecmahost.wizard import discovery
-from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision
+from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision, parse_views
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute, draft_from_file
 from ecmahost.wizard.profiles import place_of, profile_for
 from ecmahost.wizard.save import checked_save, new_token
-from ecmahost.wizard.steps import Step, issues_for, preview_schemas
+from ecmahost.wizard.steps import Step, headed_issues, issues_for, preview_schemas
 
 
 def _draft_state(request: Request) -> DraftState:
@@ -70,7 +70,7 @@ async def wizard_page(request: Request) -> Response:
         step = Step(request.path_params["step"])
     except (KeyError, ValueError):
         return PlainTextResponse("this wizard session has ended: start again from the connector list", 404)
-    issues: list[Any] = []
+    issues: list[tuple[str, list[Any]]] = []
     if request.method == "POST":
         form = await request.form()
         action = str(form.get("action") or "next")
@@ -81,7 +81,7 @@ async def wizard_page(request: Request) -> Response:
             response = None
         if response is not None:
             return response
-        issues = issues_for(step, current.draft, state(request).home) if action == "next" else []
+        issues = headed_issues(step, current.draft, state(request).home) if action == "next" else []
         if action == "next" and not issues and not current.notes and step.next() is not None:
             return redirect(f"/wizard/{request.path_params['draft']}/{step.next()}")
     if step in (Step.SCHEMA, Step.OBJECT_TYPES, Step.ATTRIBUTES) and current.draft.connection:
@@ -100,6 +100,8 @@ async def _apply(request: Request, current: DraftState, step: Step, form: FormDa
             draft.name = str(form.get("name") or "").strip()
             draft.type = str(form.get("type") or "sql")
         draft.description = str(form.get("description") or "").strip()
+        if form.get("views") is not None:
+            draft.set_views(parse_views(str(form.get("views")), "SCIM views"))
         if action == "token":
             current.shown_token = new_token(draft)
     elif step is Step.CONNECTIVITY:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from ecmahost.admin.pages import state
 from ecmahost.config import secrets as config_secrets
 from ecmahost.config import yaml_io
-from ecmahost.config.model import AnchorGeneration, AttributeType
+from ecmahost.config.model import AnchorGeneration, AttributeType, SchemaViews
 from ecmahost.connectors.base import DiscoveredAttribute
 from ecmahost.connectors.registry import connector_types
 from ecmahost.wizard import discovery
@@ -25,7 +25,14 @@ from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribut
 from ecmahost.wizard.naming import SCIM_CHOICES
 from ecmahost.wizard.profiles import PROFILES, member_holder, place_of
 from ecmahost.wizard.propose import pick_container
-from ecmahost.wizard.steps import Step, issues_for, preview_schemas
+from ecmahost.wizard.steps import Step, headed_issues, preview_schemas
+
+VIEWS_CHOICES = (
+    (SchemaViews.BOTH.value, "both: core paths and the ECMA2Host extension (Entra's ECMA template and any client)"),
+    (SchemaViews.CORE.value, "core: core and enterprise paths only (strict RFC 7643 clients, Okta, scripts)"),
+    (SchemaViews.EXTENSION.value, "extension: the ECMA2Host extension only (Entra's ECMA template alone)"),
+)
+"""the Properties page's SCIM views choice (`views:` in the file)"""
 
 NEVER_OFFERED = ("objectclass",)
 """written by the connector from the object type's classes, never selected"""
@@ -141,7 +148,8 @@ def wizard_context(request: Request, current: DraftState, step: Step) -> dict[st
         if step is Step.ATTRIBUTES
         else "",
         "file_text": yaml_io.dump(raw),
-        "all_issues": issues_for(Step.REVIEW, draft, home) if step is Step.REVIEW else [],
+        "all_issues": headed_issues(Step.REVIEW, draft, home) if step is Step.REVIEW else [],
+        "views_choices": VIEWS_CHOICES,
     }
 
 

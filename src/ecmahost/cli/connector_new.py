@@ -114,9 +114,9 @@ def new(
         answers = _collect(answers_file, name, type_, description, connect, url, password_env)
         _collect_object_types(answers, object_type, option, anchor, anchor_generate, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
+        answers.views = chosen_views or answers.views
         draft = ConnectorDraft()
         token = run_questions(draft, answers, where, interactive=not no_input, token=not no_token)
-        _set_views(draft, chosen_views)
         _finish(draft, where, token, dry_run, skip_target_check)
 
 
@@ -156,8 +156,8 @@ def edit(
         answers = _collect(answers_file, name, draft.type, description, connect, url, password_env)
         _collect_object_types(answers, object_type, option, anchor, anchor_generate, map_, drop, disable, delete)
         _collect_values(answers, multi_valued, single_value)
+        answers.views = chosen_views or answers.views
         token = run_questions(draft, answers, where, interactive=not no_input, token=generate_token)
-        _set_views(draft, chosen_views)
         _finish(draft, where, token, dry_run, skip_target_check)
 
 
@@ -272,29 +272,23 @@ def _views(views: str | None) -> SchemaViews | None:
         fail(f"--views {views!r}: choose one of {', '.join(v.value for v in SchemaViews)}")
 
 
-def _set_views(draft: ConnectorDraft, views: SchemaViews | None) -> None:
-    """The file's `views:` key: left out for the default (`both`); without `--views`, the file keeps its own."""
-    from ecmahost.config.model import SchemaViews
-
-    if views is None:
-        return
-    if views is SchemaViews.BOTH:
-        draft.extra.pop("views", None)
-    else:
-        draft.extra["views"] = views.value
-
-
 def _finish(draft: ConnectorDraft, home: Home, token: str | None, dry_run: bool, skip_target_check: bool) -> None:
     import asyncio
 
     from ecmahost.config.errors import ConfigFileError
     from ecmahost.config.store import ConnectorStore
     from ecmahost.wizard.save import checked_save, file_text
-    from ecmahost.wizard.steps import full_issues
+    from ecmahost.wizard.steps import Step, headed_issues
 
-    issues = full_issues(draft, home)
-    if issues:
-        fail("the connector is not valid yet:\n" + "\n".join(issue.render(f"{draft.name}") for issue in issues))
+    groups = headed_issues(Step.REVIEW, draft, home)
+    if groups:
+        fail(
+            "the connector is not valid yet:\n"
+            + "\n".join(
+                f"{heading}\n" + "\n".join(f"  {issue.render(draft.name)}" for issue in group)
+                for heading, group in groups
+            )
+        )
     if dry_run:
         sys.stdout.write(file_text(draft))
         return

@@ -21,7 +21,7 @@ from ecmahost.cli.common import say, stderr, warn
 from ecmahost.connectors.registry import connector_types
 from ecmahost.home import Home
 from ecmahost.wizard import discovery, propose
-from ecmahost.wizard.answers import AnswerError, Answers, ObjectTypeAnswers, apply_object_type
+from ecmahost.wizard.answers import AnswerError, Answers, ObjectTypeAnswers, apply_object_type, parse_views
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft
 from ecmahost.wizard.profiles import PROFILES, TypeProfile, place_of, profile_for, rebase_dn
 from ecmahost.wizard.save import new_token
@@ -43,6 +43,7 @@ def run_questions(draft: ConnectorDraft, answers: Answers, home: Home, *, intera
         raise AnswerError("give the connector's name with --name")
     if answers.description is not None or not draft.existing:
         draft.description = answers.description or _ask("Description", draft.description, interactive)
+    _views(draft, answers, interactive)
     profile = profile_for(draft.type)
     _connectivity(draft, answers, profile, home, interactive)
     result = asyncio.run(discovery.discover(draft, home))
@@ -51,6 +52,26 @@ def run_questions(draft: ConnectorDraft, answers: Answers, home: Home, *, intera
     say(f"Connectivity: {result.message}")
     _object_types(draft, answers, profile, result, interactive, home)
     return new_token(draft) if token else None
+
+
+VIEWS_QUESTION = (
+    "SCIM views served (both: core paths and the ECMA2Host extension; core: strict RFC clients, Okta, scripts; "
+    "extension: Entra's ECMA template only)"
+)
+
+
+def _views(draft: ConnectorDraft, answers: Answers, interactive: bool) -> None:
+    """The Properties page's views choice: `--views` or the answers file, else asked (the file's as default) until
+    it is one of the choices; without input a new connector keeps `both` and an edited one its file's."""
+    if answers.views is not None:
+        draft.set_views(answers.views)
+        return
+    while interactive:
+        try:
+            draft.set_views(parse_views(_ask(VIEWS_QUESTION, draft.views.value, interactive)))
+            return
+        except AnswerError as exc:
+            say(str(exc))
 
 
 def _connectivity(draft: ConnectorDraft, answers: Answers, profile: TypeProfile, home: Home, interactive: bool) -> None:

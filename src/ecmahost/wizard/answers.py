@@ -7,6 +7,7 @@ An answers file is YAML with the same words as the pages::
     description: HR database
     connectivity: {dialect: postgresql, host: db.example, database: hr, username: ecma}
     password_env: HR_DB_PASSWORD        # or type it at the hidden prompt; never in the file
+    views: both                         # both | core | extension: the SCIM views the connector serves
     object_types:
       User:
         container: Employees            # table/view, or LDAP object class
@@ -32,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecmahost.config.model import AnchorGeneration, AttributeType
+from ecmahost.config.model import AnchorGeneration, AttributeType, SchemaViews
 from ecmahost.connectors.base import DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.wizard.child_tables import render_child_tables, select_child_attributes
 from ecmahost.wizard.discovery import combined_class
@@ -41,7 +42,14 @@ from ecmahost.wizard.keys import generation_of, link_mismatch
 from ecmahost.wizard.profiles import AnswerError, TypeProfile, member_holder, place_of
 from ecmahost.wizard.propose import proposal, propose_answers, select_required
 
-__all__ = ["AnswerError", "Answers", "ObjectTypeAnswers", "answers_from_mapping", "apply_object_type"]
+__all__ = [
+    "AnswerError",
+    "Answers",
+    "ObjectTypeAnswers",
+    "answers_from_mapping",
+    "apply_object_type",
+    "parse_views",
+]
 
 
 @dataclass(slots=True)
@@ -67,10 +75,21 @@ class Answers:
     connectivity: dict[str, str] = field(default_factory=dict)
     password_env: str | None = None
     object_types: dict[str, ObjectTypeAnswers] = field(default_factory=dict)
+    views: SchemaViews | None = None
+    """the connector's `views:` (None: ask, or keep the file's)"""
+
+
+def parse_views(text: str, where: str = "views") -> SchemaViews:
+    """`both`, `core` or `extension`, in any case; anything else names the choices."""
+    try:
+        return SchemaViews(text.strip().lower())
+    except ValueError:
+        raise AnswerError(f"{where} {text!r}: choose one of {', '.join(v.value for v in SchemaViews)}") from None
 
 
 def answers_from_mapping(data: Mapping[str, Any]) -> Answers:
-    unknown = set(data) - {"name", "type", "description", "connectivity", "password_env", "object_types"}
+    known = {"name", "type", "description", "connectivity", "password_env", "object_types", "views"}
+    unknown = set(data) - known
     if unknown:
         raise AnswerError(f"unknown answer(s): {', '.join(sorted(unknown))}")
     object_types = {}
@@ -106,6 +125,7 @@ def answers_from_mapping(data: Mapping[str, Any]) -> Answers:
         connectivity={str(k): str(v) for k, v in (data.get("connectivity") or {}).items()},
         password_env=data.get("password_env"),
         object_types=object_types,
+        views=parse_views(str(data["views"])) if data.get("views") is not None else None,
     )
 
 

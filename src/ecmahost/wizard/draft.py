@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecmahost.config import secrets
-from ecmahost.config.model import AnchorGeneration, AttributeType
+from ecmahost.config.model import AnchorGeneration, AttributeType, SchemaViews
 from ecmahost.config.yaml_io import to_plain
 from ecmahost.home import Home
 
@@ -143,6 +143,21 @@ class ConnectorDraft:
     def set_env_secret(self, field_name: str, variable: str) -> None:
         """Reference an environment variable instead of storing the secret: `${env:VARIABLE}`."""
         self.connection[field_name] = f"${{env:{variable}}}"
+
+    @property
+    def views(self) -> SchemaViews:
+        """The file's `views:` (`both` when absent or not one of the choices: the loader reports a wrong one)."""
+        try:
+            return SchemaViews(str(self.extra.get("views", SchemaViews.BOTH.value)).lower())
+        except ValueError:
+            return SchemaViews.BOTH
+
+    def set_views(self, views: SchemaViews) -> None:
+        """Write `views:`; the default (`both`) is left out of the file, as in files written before the key."""
+        if views is SchemaViews.BOTH:
+            self.extra.pop("views", None)
+        else:
+            self.extra["views"] = views.value
 
     def to_file_dict(self) -> dict[str, Any]:
         """The connector file's content, in the order an admin reads it."""

@@ -3,7 +3,8 @@
 Each step owns the field paths of the connector file it edits; `issues_for(step, draft, home)` validates the
 whole draft with the same rules as the connector store (`config.validation.validate_connector`) and keeps the
 issues of that step's paths, plus the wizard's own rules (a new name must be free, at least one object type,
-each SCIM path mapped once). `full_issues` is every issue: a draft with any cannot be saved.
+each SCIM path mapped once); `headed_issues` gives them under headings, what the chosen `views:` cannot serve
+apart. `full_issues` is every issue: a draft with any cannot be saved.
 
 `preview_schemas` renders the `/Schemas` documents the draft would serve, for the Select Attributes page. This
 module does not touch the target (see `wizard.discovery`) and writes nothing (see `wizard.save`).
@@ -16,9 +17,10 @@ from enum import StrEnum
 from typing import Any
 
 from ecmahost.config.errors import ConfigFileError, Issue
-from ecmahost.config.model import ConnectorConfig
+from ecmahost.config.model import ConnectorConfig, SchemaViews
 from ecmahost.config.store import ConnectorStore
 from ecmahost.config.validation import validate_connector
+from ecmahost.config.views import views_problems
 from ecmahost.home import Home
 from ecmahost.scim.discovery import schema_documents
 from ecmahost.scim.mapping import MappingError, ObjectMapping
@@ -73,29 +75,59 @@ def step_of(path: str) -> Step:
 class Validated:
     config: ConnectorConfig | None
     issues: list[Issue]
+    """every problem, the views ones included: a draft with any cannot be saved"""
+    views: SchemaViews = SchemaViews.BOTH
+    views_issues: tuple[Issue, ...] = ()
+    """what the chosen `views:` makes impossible to serve (`config.views`), shown under their own heading"""
 
 
 def validate_draft(draft: ConnectorDraft, home: Home) -> Validated:
-    """The draft checked as a connector file would be, plus the wizard's own rules."""
+    """The draft checked as a connector file would be, plus the wizard's own rules. The `views:` rule is run
+    apart (the file validated as `both`, then `config.views` with the chosen views), so its problems can be told
+    from the others: they are fixed by another choice of views as much as by a mapping."""
     issues = list(_wizard_issues(draft, home))
+    raw = draft.to_file_dict()
+    views = draft.views
+    if raw.get("views") is not None and str(raw["views"]).lower() == views.value:
+        raw.pop("views")  # a wrong value stays in the file for the loader to name
     config = None
     try:
-        config = validate_connector(
-            draft.to_file_dict(), file="<wizard>", home=home, expected_name=None, require_env=False
-        )
+        config = validate_connector(raw, file="<wizard>", home=home, expected_name=None, require_env=False)
     except ConfigFileError as exc:
         issues.extend(exc.issues)
+    views_issues: tuple[Issue, ...] = ()
     if config is not None:
-        issues.extend(_mapping_issues(config))
-    return Validated(config, issues)
+        views_issues = tuple(
+            Issue(p.path, p.problem, fix=p.fix)
+            for name, object_type in config.object_types.items()
+            for p in views_problems(name, object_type, views)
+        )
+        if not views_issues:
+            config = config.model_copy(update={"views": views})
+            issues.extend(_mapping_issues(config))
+    return Validated(config if not views_issues else None, issues + list(views_issues), views, views_issues)
 
 
 def issues_for(step: Step, draft: ConnectorDraft, home: Home) -> list[Issue]:
     """The problems the admin can fix on `step`'s page (the review page shows them all)."""
-    found = validate_draft(draft, home).issues
-    if step is Step.REVIEW:
-        return found
-    return [issue for issue in found if step_of(issue.path) is step]
+    return [issue for _, group in headed_issues(step, draft, home) for issue in group]
+
+
+def headed_issues(step: Step, draft: ConnectorDraft, home: Home) -> list[tuple[str, list[Issue]]]:
+    """`issues_for` under headings: the file's and the wizard's problems, then what the chosen views cannot
+    serve (with the choice named, so the admin knows another view is a fix too). Empty groups are left out."""
+    validated = validate_draft(draft, home)
+    views = set(validated.views_issues)
+    found = [i for i in validated.issues if step is Step.REVIEW or step_of(i.path) is step]
+    groups = [
+        ("Fix these before going on:", [i for i in found if i not in views]),
+        (
+            f"What `views: {validated.views.value}` cannot serve (map the attribute, or choose other SCIM views on "
+            "Properties; CLI: --views):",
+            [i for i in found if i in views],
+        ),
+    ]
+    return [(heading, group) for heading, group in groups if group]
 
 
 def full_issues(draft: ConnectorDraft, home: Home) -> list[Issue]:
@@ -110,7 +142,7 @@ def preview_schemas(draft: ConnectorDraft, home: Home, base_url: str = "") -> li
     documents: list[dict[str, Any]] = []
     for name, object_type in config.object_types.items():
         try:
-            mapping = ObjectMapping(name, object_type, has_members=_has_members(object_type.target))
+            mapping = ObjectMapping(name, object_type, has_members=_has_members(object_type.target), views=config.views)
         except MappingError:
             continue
         documents.extend(schema_documents(mapping, base_url))
@@ -198,7 +230,7 @@ def _mapping_issues(config: ConnectorConfig) -> list[Issue]:
     issues = []
     for name, object_type in config.object_types.items():
         try:
-            ObjectMapping(name, object_type, has_members=_has_members(object_type.target))
+            ObjectMapping(name, object_type, has_members=_has_members(object_type.target), views=config.views)
         except MappingError as exc:
             issues.append(Issue(f"object_types.{name}.attributes", str(exc)))
     return issues

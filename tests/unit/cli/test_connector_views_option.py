@@ -51,3 +51,37 @@ def test_an_unknown_views_value_lists_the_choices_and_changes_nothing(csv_home: 
     assert code == 1
     assert "--views 'all': choose one of both, core, extension" in output
     assert ConnectorStore(csv_home).list() == []
+
+
+def test_what_the_chosen_views_cannot_serve_is_said_under_its_own_heading_before_any_target_check(
+    csv_home: Home,
+) -> None:
+    new = ["connector", "new", "--no-input", "--no-token", "--name", "people", "--type", "csv"]
+    code, output = run(
+        csv_home,
+        *new,
+        "--connect",
+        "folder=data",
+        "--object-type",
+        "User=people.csv",
+        "--anchor-generate",
+        "User=none",
+        "--map",
+        "User:Id=",
+        "--views",
+        "core",
+    )
+    assert code == 1
+    assert "What `views: core` cannot serve" in output
+    assert "object_types.User.anchor" in output
+    assert "does not work against its target" not in output
+    assert ConnectorStore(csv_home).list() == []
+
+
+def test_an_answers_file_gives_the_views(csv_home: Home, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("views: Core\nobject_types:\n  User: people.csv\n")
+    new = ["connector", "new", "--no-input", "--no-token", "--name", "people", "--type", "csv"]
+    code, output = run(csv_home, *new, "--connect", "folder=data", "--answers", str(answers))
+    assert code == 0, output
+    assert ConnectorStore(csv_home).load("people").views is SchemaViews.CORE

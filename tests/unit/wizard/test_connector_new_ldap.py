@@ -172,6 +172,7 @@ def test_cli_new_ldap_at_the_prompts_takes_the_proposal_and_the_typed_answers(ld
         "prompted",  # name
         "ldap",  # type
         "",  # description
+        "",  # SCIM views: both (proposed)
         "127.0.0.1",  # host
         str(ldap_server.port),
         "none",  # security

@@ -17,7 +17,7 @@ from schemas import create, cryptic, hr, snake
 from typer.testing import CliRunner
 
 from ecmahost.cli.main import app
-from ecmahost.config.model import AnchorGeneration
+from ecmahost.config.model import AnchorGeneration, SchemaViews
 from ecmahost.config.store import ConnectorStore
 from ecmahost.home import Home
 from ecmahost.host import EMBEDDED, Host
@@ -220,6 +220,7 @@ def test_the_prompts_ask_who_produces_an_anchor_the_facts_do_not_settle(home: Ho
     command = ["connector", "new", "--no-token", "--name", "app", "--type", "sql", "--url", "sqlite:///c.db"]
     answers = [
         "",  # description
+        "Core",  # SCIM views (any case)
         "",  # User: child tables
         "num_key=externalId",  # also expose: the client's id
         "",  # anchor: num_key
@@ -233,7 +234,9 @@ def test_the_prompts_ask_who_produces_an_anchor_the_facts_do_not_settle(home: Ho
     assert result.exit_code == 0, result.output
     assert "num_key (BIGINT) has no default or identity" in result.output
     assert "answer uuid, target or none" in result.output
-    user = ConnectorStore(home).load("app").object_types["User"]
+    config = ConnectorStore(home).load("app")
+    assert config.views is SchemaViews.CORE
+    user = config.object_types["User"]
     assert (user.anchor.attribute, user.anchor.generate) == ("num_key", AnchorGeneration.NONE)
 
 
