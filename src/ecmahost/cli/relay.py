@@ -51,12 +51,17 @@ def init_command(
     nats_pid_file: Annotated[
         Path | None, typer.Option("--nats-pid-file", help="The NATS server's pid_file: reloaded on each change.")
     ] = None,
+    agent_nats: Annotated[
+        list[str] | None,
+        typer.Option("--agent-nats", help="NATS URL(s) as the agents reach them, if not --nats (e.g. a public name)."),
+    ] = None,
     budget: Annotated[float, typer.Option("--budget", help="Seconds a request may take (then 504).")] = 30.0,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (then 413).")] = 1048576,
 ) -> None:
     """Create the relay's NATS identity and authorization file, and save its settings."""
     config = {
         "nats_urls": nats,
+        "agent_nats_urls": agent_nats or [],
         "nats_ca": str(nats_ca.resolve()) if nats_ca else None,
         "nats_pid_file": str(nats_pid_file.resolve()) if nats_pid_file else None,
         "budget_seconds": budget,
@@ -93,6 +98,7 @@ def serve_command(
     settings = RelaySettings(
         home=home,
         nats_urls=list(config["nats_urls"]),  # type: ignore[call-overload]
+        agent_nats_urls=list(config.get("agent_nats_urls") or []),  # type: ignore[call-overload]
         nats_ca=Path(str(config["nats_ca"])) if config.get("nats_ca") else None,
         budget_seconds=float(config.get("budget_seconds", 30.0)),  # type: ignore[arg-type]
         max_body=int(config.get("max_body", 1048576)),  # type: ignore[call-overload]

@@ -44,6 +44,8 @@ class RelaySettings:
     budget_seconds: float = 30.0
     max_body: int = 1024 * 1024
     nats_pid_file: Path | None = None
+    agent_nats_urls: list[str] = field(default_factory=list)
+    """the NATS URLs agents dial (told at registration); default: nats_urls"""
 
 
 @dataclass
@@ -196,7 +198,8 @@ async def register(request: Request) -> Response:
     except RegistryError as exc:
         return JSONResponse({"detail": str(exc)}, 403)
     log.info("site %s: agent %s registered", site, key[:12])
-    return JSONResponse({"site": site, "nats_urls": state.settings.nats_urls}, 201)
+    urls = state.settings.agent_nats_urls or state.settings.nats_urls
+    return JSONResponse({"site": site, "nats_urls": urls}, 201)
 
 
 def _on_heartbeat(state: RelayState):

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,17 @@ class RelayHome:
         path = self.root / name
         return json.loads(path.read_text()) if path.exists() else {}
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time: `relay site add`, `agents revoke` and the running relay share these files."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def _save(self, name: str, data: dict[str, Any]) -> None:
         _write(self.root / name, json.dumps(data, indent=2, sort_keys=True))
 
@@ -100,52 +114,58 @@ class RelayHome:
 
     def add_site(self, site: str, seconds: int = CODE_SECONDS) -> str:
         """Register a site (or a new code for it); returns a one-time code valid for `seconds`."""
-        if not valid_token(site):
-            raise RegistryError(f"site name {site!r}: use 1 to 64 letters, digits, '-' or '_'")
-        sites = self.sites()
-        code = secrets.token_urlsafe(18)
-        entry = sites.setdefault(site, {"codes": {}})
-        now = time.time()
-        entry["codes"] = {h: t for h, t in entry["codes"].items() if t > now}
-        entry["codes"][_hash(code)] = now + seconds
-        self._save("sites.json", sites)
-        return code
+        with self._locked():
+            if not valid_token(site):
+                raise RegistryError(f"site name {site!r}: use 1 to 64 letters, digits, '-' or '_'")
+            sites = self.sites()
+            code = secrets.token_urlsafe(18)
+            entry = sites.setdefault(site, {"codes": {}})
+            now = time.time()
+            entry["codes"] = {h: t for h, t in entry["codes"].items() if t > now}
+            entry["codes"][_hash(code)] = now + seconds
+            self._save("sites.json", sites)
+            return code
 
     def redeem(self, code: str) -> str:
         """The site a valid, unexpired code belongs to; the code is spent."""
-        sites, digest, now = self.sites(), _hash(code), time.time()
-        for site, entry in sites.items():
-            expiry = entry["codes"].pop(digest, None)
-            if expiry is not None:
-                self._save("sites.json", sites)
-                if expiry < now:
-                    raise RegistryError("this registration code has expired: run `ecmahost relay site add` again")
-                return site
-        raise RegistryError("unknown registration code: run `ecmahost relay site add SITE` for a new one")
+        with self._locked():
+            sites, digest, now = self.sites(), _hash(code), time.time()
+            for site, entry in sites.items():
+                expiry = entry["codes"].pop(digest, None)
+                if expiry is not None:
+                    self._save("sites.json", sites)
+                    if expiry < now:
+                        raise RegistryError("this registration code has expired: run `ecmahost relay site add` again")
+                    return site
+            raise RegistryError("unknown registration code: run `ecmahost relay site add SITE` for a new one")
 
     # --- agents ---------------------------------------------------------------------------------------------
     def agents(self) -> dict[str, Any]:
         return self._json("agents.json")
 
     def add_agent(self, site: str, key: str) -> None:
-        if site not in self.sites():
-            raise RegistryError(f"no site {site!r}: run `ecmahost relay site add {site}` first")
-        if not (key.startswith("U") and _valid_public_key(key)):
-            raise RegistryError("not a NATS user public key (U...)")
-        agents = self.agents()
-        agents[key] = {"site": site, "registered_at": time.time()}
-        self._save("agents.json", agents)
-        self.write_auth_file()
+        with self._locked():
+            if site not in self.sites():
+                raise RegistryError(f"no site {site!r}: run `ecmahost relay site add {site}` first")
+            if not (key.startswith("U") and _valid_public_key(key)):
+                raise RegistryError("not a NATS user public key (U...)")
+            agents = self.agents()
+            agents[key] = {"site": site, "registered_at": time.time()}
+            self._save("agents.json", agents)
+            self.write_auth_file()
 
     def revoke(self, key: str) -> dict[str, Any]:
-        agents = self.agents()
-        matches = [k for k in agents if k == key or k.startswith(key)]
-        if len(matches) != 1:
-            raise RegistryError(f"{key!r} matches {len(matches)} agents: give more of the id (`ecmahost relay agents`)")
-        removed = agents.pop(matches[0])
-        self._save("agents.json", agents)
-        self.write_auth_file()
-        return {"id": matches[0], **removed}
+        with self._locked():
+            agents = self.agents()
+            matches = [k for k in agents if k == key or k.startswith(key)]
+            if len(matches) != 1:
+                raise RegistryError(
+                    f"{key!r} matches {len(matches)} agents: give more of the id (`ecmahost relay agents`)"
+                )
+            removed = agents.pop(matches[0])
+            self._save("agents.json", agents)
+            self.write_auth_file()
+            return {"id": matches[0], **removed}
 
     def write_seen(self, seen: dict[str, Any]) -> None:
         """Replace the heartbeat file atomically, so `relay agents` never reads half of it."""
