@@ -128,7 +128,7 @@ def test_preload_imports_the_configured_connector_types_and_opens_nothing(tmp_pa
     home = Home(tmp_path)
     store = ConnectorStore(home)
     store.save(demo_connector("demo", "sqlite:///demo.db"))
-    home.connector_file("broken").write_text("type: [sql\n", encoding="utf-8")  # left to the workers to report
+    (home.connectors_dir / "broken.yaml").write_text("type: [sql\n", encoding="utf-8")  # left to the workers to report
     loaded = _after_preload(tmp_path)
     modules = loaded["modules"]
     assert isinstance(modules, list)
