@@ -236,3 +236,16 @@ def test_schemas_list_the_selected_ldap_attributes(scim: httpx.Client) -> None:
     extension = next(r for r in body["Resources"] if r["id"] == ECMA)
     names = {a["name"] for a in extension["attributes"]}
     assert {"uid", "givenName", "sn", "mail", "-dn-", "entryUUID"} <= names
+
+
+def test_removing_display_name_gives_cn_its_create_default_again(scim: httpx.Client) -> None:
+    """cn (displayName) is a MUST of inetOrgPerson with `create_defaults: {cn: "{uid}"}`: a PATCH remove makes it
+    what a new entry gets (the uid), not a 400 for a required attribute (RFC 7644 §3.5.2.2)."""
+    user = create_user(scim)
+    named = scim.patch(f"/Users/{user['id']}", json=patch({"op": "replace", "path": "displayName", "value": "Shown"}))
+    assert named.status_code == 200, named.text
+    assert named.json()["displayName"] == "Shown"
+    removed = scim.patch(f"/Users/{user['id']}", json=patch({"op": "remove", "path": "displayName"}))
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["displayName"] == user["userName"]
+    assert scim.get(f"/Users/{user['id']}").json()[ECMA]["cn"] == user["userName"]
