@@ -246,9 +246,11 @@ def test_collect_logs_zips_verbose_logs_settings_versions_no_secrets(stack: Rela
              "--minutes", "0.1", "--out", str(out)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        time.sleep(2)  # the agent sees the verbose window at its next heartbeat
-        for _ in range(3):
+        log = agent.home / "logs" / "agent.log"
+        deadline = time.monotonic() + 5  # the agent turns verbose at its next heartbeat (every 0.5 s here)
+        while "GET /ecma2host_demo/scim/Users?filter=" not in log.read_text() and time.monotonic() < deadline:
             scim.get("/Users", params={"filter": 'userName eq "verbose-probe"'})
+            time.sleep(0.2)
         output, _ = collector.communicate(timeout=60)
     assert collector.returncode == 0, output
     with zipfile.ZipFile(out) as archive:

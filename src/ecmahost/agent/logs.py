@@ -15,6 +15,7 @@ import logging
 import platform
 import time
 import zipfile
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -73,11 +74,16 @@ def _versions() -> str:
     return "\n".join(lines) + "\n"
 
 
-def collect(home: Path, minutes: float, skip_verbose: bool, out: Path, checks: str) -> Path:
-    if not skip_verbose and minutes > 0:
-        verbose_file(home).write_text(str(time.time() + minutes * 60))
+def collect(home: Path, minutes: float, skip_verbose: bool, out: Path, run_checks: Callable[[], str]) -> Path:
+    """The zip at `out`; `run_checks` runs inside the verbose window, so its requests are traced too."""
+    if skip_verbose or minutes <= 0:
+        checks = run_checks()
+    else:
+        ends = time.time() + minutes * 60
+        verbose_file(home).write_text(str(ends))
         try:
-            time.sleep(minutes * 60)
+            checks = run_checks()
+            time.sleep(max(ends - time.time(), 0))
         finally:
             verbose_file(home).unlink(missing_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

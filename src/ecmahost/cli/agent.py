@@ -138,6 +138,11 @@ def collect_logs_command(
     target = out or Path(f"ecmahost-agent-logs-{time.strftime('%Y%m%d-%H%M%S')}.zip")
     if not skip_verbose:
         say(f"verbose logging for {minutes:g} min: reproduce the problem now")
-    checks = [f"{'OK  ' if c.ok else 'FAIL'} {c.name:15} {c.detail} {c.fix}".rstrip() for c in run_checks(home)]
-    collect(home, minutes, skip_verbose, target, "\n".join(checks) + "\n")
+
+    def checks() -> str:
+        return "".join(
+            f"{'OK  ' if c.ok else 'FAIL'} {c.name:15} {c.detail} {c.fix}".rstrip() + "\n" for c in run_checks(home)
+        )
+
+    collect(home, minutes, skip_verbose, target, checks)
     say(f"wrote {target}")
