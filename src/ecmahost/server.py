@@ -12,7 +12,7 @@ imports what the workers need (the app, the configured connector types, uvloop a
 and forks the workers, which start with it loaded and share its memory pages (spawning a fresh interpreter per
 worker, which imported it all again, was most of the start-up). Before it forks, the supervisor opens no
 connection and creates no event loop or thread: each worker builds its own `Host` in the `WORKER` role
-(`ecmahost.worker`). Exactly one worker writes the run files, naming the supervisor's pid. Workers share no
+(`serve_worker`). Exactly one worker writes the run files, naming the supervisor's pid. Workers share no
 state: recent errors are per worker. Metrics are host-wide: the supervisor empties `run/metrics/` and names it in
 `PROMETHEUS_MULTIPROC_DIR` before it imports prometheus_client, each worker keeps its values in files there, and
 `/metrics` adds them up whichever worker answers (`observability.metrics`). All processes write the same log files
@@ -39,7 +39,7 @@ from uvicorn.config import HTTP_PROTOCOLS, STARTUP_FAILURE
 from uvicorn.importer import import_from_string
 
 from ecmahost.home import Home
-from ecmahost.host import SINGLE, SUPERVISOR, Host
+from ecmahost.host import SINGLE, SUPERVISOR, WORKER, Host
 from ecmahost.observability.monitor import ServedAt
 from ecmahost.observability.run_files import MULTIPROCESS_ENV, reset_metrics_dir
 from ecmahost.settings import HostSettings
@@ -111,6 +111,16 @@ def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None)
         host.close()
 
 
+def serve_worker(home: Home, options: ServeOptions, sockets: list[socket.socket]) -> None:
+    """One forked worker: its own `Host` in the `WORKER` role (logging, runtime, connectors, TLS context) serving
+    the sockets the supervisor bound, until the supervisor stops it."""
+    host = Host(home, WORKER, served_at=options.served_at)
+    try:
+        run_server(host, options, sockets)
+    finally:
+        host.close()
+
+
 def _serve_workers(home: Home, options: ServeOptions) -> None:
     """Bind once, load what the workers need, fork `options.workers` processes serving the socket."""
     from ecmahost.supervisor import Supervisor
@@ -124,8 +134,6 @@ def _serve_workers(home: Home, options: ServeOptions) -> None:
         config = uvicorn_config(None, options, None)
         sockets = [config.bind_socket()]  # first: a client that connects meanwhile waits instead of being refused
         preload(home, config)
-        from ecmahost.worker import serve_worker  # loaded by `preload`, after the metrics folder was named
-
         supervisor = Supervisor(
             options.workers,
             lambda: serve_worker(home, options, sockets),
