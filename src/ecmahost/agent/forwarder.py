@@ -29,12 +29,16 @@ def error_reply(status: int, detail: str, retry_after: str | None = None) -> tup
 class Forwarder:
     """One pooled HTTPS client to the host, shared by every request of the agent."""
 
-    def __init__(self, host_url: str, host_ca: str | None, max_reply: int) -> None:
+    def __init__(
+        self, host_url: str, host_ca: str | None, max_reply: int, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=host_ca) if host_ca else True
         self.host_url = host_url.rstrip("/")
         self.max_reply = max_reply
         # trust_env off: https_proxy is for reaching NATS, the host is on this network
-        self.client = httpx.AsyncClient(verify=verify, limits=httpx.Limits(max_connections=64), trust_env=False)
+        self.client = httpx.AsyncClient(
+            verify=verify, limits=httpx.Limits(max_connections=64), trust_env=False, transport=transport
+        )
 
     async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:
         """The reply envelope (headers, body) for one request envelope; never raises for a host problem."""
