@@ -35,6 +35,7 @@ class Load:
     landed_earlier: list[str] = field(default_factory=list)  # a retry answered 409: an earlier attempt had landed
     failed: list[tuple[str, int]] = field(default_factory=list)
     successes: int = 0
+    timeouts: int = 0  # 504 answers (a request lost in flight: the client retried it)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, worker: int) -> None:
@@ -63,6 +64,9 @@ class Load:
                 with self.lock:
                     self.landed_earlier.append(login)
                 return
+            if status == 504:
+                with self.lock:
+                    self.timeouts += 1
             if status not in RETRYABLE and status != 599:
                 with self.lock:
                     self.failed.append((login, status))
@@ -126,10 +130,14 @@ def test_agents_share_the_load_and_survive_kill_drain_and_a_nats_restart(
         load.wait_for(30)
 
         third.start()
+        time.sleep(stack.budget + 1)  # every request lost with the killed agent has had its 504 by now
+        timeouts = load.timeouts
         second.signal(signal.SIGTERM)  # drains: takes nothing new, finishes what it has, leaves cleanly
         assert second.wait() == 0
         assert "agent stopped" in second.log.read_text()
         load.wait_for(30)
+        time.sleep(stack.budget + 1)
+        assert load.timeouts == timeouts  # nothing the draining agent had taken was left unanswered
 
         stack.nats.restart()  # the agents and the relay reconnect by themselves
         load.wait_for(30)
