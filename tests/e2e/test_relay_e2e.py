@@ -189,9 +189,14 @@ def test_a_malformed_reply_is_502(stack: RelayStack) -> None:
 def test_metrics_count_requests_and_errors_per_site(stack: RelayStack) -> None:
     with stack.client("paris") as scim:
         scim.get("/Users", params={"count": 1})
+        scim.post("/Groups", content=b"x" * (65 * 1024), headers={"content-type": "application/scim+json"})
+    with stack.client("nowhere") as scim:
+        scim.get("/Users")
     text_ = httpx.get(f"{stack.url}/metrics", verify=stack.tls()).text
     assert 'ecmahost_relay_requests_total{site="paris",status="200"}' in text_
-    assert 'ecmahost_relay_errors_total{kind="too_large",site="paris"}' in text_ or "too_large" in text_
+    assert 'ecmahost_relay_errors_total{kind="too_large",site="paris"}' in text_
+    assert 'ecmahost_relay_requests_total{site="-",status="404"}' in text_
+    assert "nowhere" not in text_
 
 
 def test_agents_list_shows_the_heartbeat(stack: RelayStack, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ code, an unknown key and a revoked key are refused; an agent of site A never rec
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import time
 from collections.abc import Iterator
@@ -139,6 +140,19 @@ def test_an_agent_of_site_a_never_receives_site_b_requests(stack: RelayStack, ho
 
     assert asyncio.run(snoop()) == 0
     assert any("permissions violation" in error.lower() for error in errors), errors
+
+    async def pose() -> None:
+        """East's key publishes a heartbeat claiming to be west's agent: the relay ignores it."""
+        nc = await connect(stack, (east.home / "agent.nk").read_bytes().strip())
+        fake = {"id": west.id, "hostname": "impostor", "version": "0", "connected_since": 0, "in_flight": 0}
+        for _ in range(5):
+            await nc.publish("ecmahost.hb.east", json.dumps(fake).encode())
+        await nc.flush()
+        await nc.close()
+
+    asyncio.run(pose())
+    time.sleep(2)
+    assert RelayHome(stack.home).seen()[west.id]["hostname"] != "impostor"
 
 
 def test_a_revoked_agent_is_cut_off_and_cannot_come_back(stack: RelayStack, host: RunningHost) -> None:

@@ -13,7 +13,7 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from ecmahost.relay import envelope
 from ecmahost.relay.metrics import CONTENT_TYPE, RelayMetrics
-from ecmahost.relay.registry import RelayHome
+from ecmahost.relay.registry import RegistryError, RelayHome
 
 log = logging.getLogger(__name__)
 
@@ -184,8 +184,6 @@ async def metrics(request: Request) -> Response:
 
 async def register(request: Request) -> Response:
     """POST {"code", "public_key"}: the code's site gets a new agent with this public key (no secret travels)."""
-    from ecmahost.relay.registry import RegistryError
-
     state: RelayState = request.app.state.relay
     try:
         data = json.loads(await request.body())
@@ -202,15 +200,20 @@ async def register(request: Request) -> Response:
     return JSONResponse({"site": site, "nats_urls": urls}, 201)
 
 
-def _on_heartbeat(state: RelayState):
+def _on_heartbeat(state: RelayState) -> Callable[[Any], Awaitable[None]]:
+    """Keep the latest heartbeat of each agent. The site comes from the subject (which NATS permissions tie to
+    the sender); a beat naming an agent that is not registered for that site is ignored, so no agent can pose as
+    another."""
+
     async def handle(message: Any) -> None:
         try:
             beat = json.loads(message.data)
-            beat["site"] = message.subject.rsplit(".", 1)[1]
-            beat["received_at"] = time.time()
-            state.seen[str(beat["id"])] = beat
+            site, agent = message.subject.rsplit(".", 1)[1], str(beat["id"])
         except (ValueError, KeyError, TypeError):
             return
+        if not isinstance(beat, dict) or state.home.agents().get(agent, {}).get("site") != site:
+            return
+        state.seen[agent] = {**beat, "site": site, "received_at": time.time()}
         if time.monotonic() - state.seen_written > 1.0:
             state.seen_written = time.monotonic()
             state.home.write_seen(state.seen)
