@@ -13,20 +13,19 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ecmahost import __version__
 from ecmahost.config.errors import ConfigError
 from ecmahost.home import Home
 from ecmahost.observability.log_setup import apply_levels
+from ecmahost.observability.recent_errors import RecentErrors
 from ecmahost.observability.redaction import redact_text
 from ecmahost.observability.run_files import remove_run_files, write_pid, write_state
 from ecmahost.settings import LogLevels, load_settings
-
-if TYPE_CHECKING:
-    from ecmahost.runtime import HostRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +56,25 @@ def follow_levels(home: Home, current: LogLevels) -> LogLevels:
     return levels
 
 
+class ServedRuntime(Protocol):
+    """What the run files report of the host's runtime (`runtime.HostRuntime`), named here so observability does
+    not import the runtime that imports it."""
+
+    @property
+    def connectors(self) -> Mapping[str, Any]: ...
+    @property
+    def errors(self) -> Mapping[str, str]: ...
+    @property
+    def recent_errors(self) -> RecentErrors: ...
+
+
 class RunFiles:
     """`run/host.pid` and `run/state.json` of the process that serves (`pid`: the supervisor's with workers)."""
 
     def __init__(
         self,
         home: Home,
-        runtime: HostRuntime,
+        runtime: ServedRuntime,
         levels: LogLevels,
         served_at: ServedAt,
         *,
