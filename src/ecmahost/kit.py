@@ -18,6 +18,8 @@ What is here:
 - the typed errors it raises (`ConnectorError` and its subclasses, `Problem`);
 - helpers for targets that cannot filter by themselves (`matches`, `search_records`, `project`, `apply_change`,
   `check_required`, `check_unique`, `to_text`, `from_text`) and for `verify` (`anchor_problems`, `closest`);
+- a complete connector on plain dicts, `MemoryConnector`: a test double (nothing kept across restarts, never a
+  production target, not an installed type) and the reference example of the contract;
 - the contract tests (`ConnectorContract`, `ContractNames`, `CONTRACT_VERSION`), loaded only when asked for:
   they need pytest, which a host serving your connector does not.
 """
@@ -60,6 +62,7 @@ from ecmahost.connectors.errors import (
 from ecmahost.connectors.kit import CONNECTOR_API_VERSION
 from ecmahost.connectors.kit.evaluate import matches
 from ecmahost.connectors.kit.memory import project, search_records
+from ecmahost.connectors.kit.memory_connector import MemoryConnector
 from ecmahost.connectors.kit.records import apply_change, check_required, check_unique, from_text, to_text
 from ecmahost.connectors.query import (
     MEMBERS,
@@ -115,6 +118,7 @@ __all__ = [
     "DiscoveredSchema",
     "Filter",
     "MembersNotFound",
+    "MemoryConnector",
     "Not",
     "ObjectExists",
     "ObjectNotFound",

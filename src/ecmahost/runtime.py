@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,12 +53,19 @@ class HostRuntime:
 
     @classmethod
     def build(
-        cls, home: Path, configs: dict[str, ConnectorConfig], errors: dict[str, str] | None = None
+        cls,
+        home: Path,
+        configs: dict[str, ConnectorConfig],
+        errors: dict[str, str] | None = None,
+        *,
+        types: Mapping[str, type[Connector]] | None = None,
     ) -> HostRuntime:
+        """`types` serves connector types that are not installed (a test's `kit.MemoryConnector`) by name."""
         runtime = cls(home, errors=dict(errors or {}))
         for name, config in configs.items():
             try:
-                connector = connector_type(config.type)(config, home=home)
+                kind = (types or {}).get(config.type) or connector_type(config.type)
+                connector = kind(config, home=home)
                 verification = TargetVerification(connector, config.limits.target_timeout_seconds)
                 service = ProvisioningService(config, connector)
                 runtime.connectors[name] = ConnectorRuntime(config, connector, service, verification)
