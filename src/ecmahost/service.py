@@ -27,7 +27,7 @@ from ecmahost.scim.mapping import ObjectMapping
 from ecmahost.scim.openapi import openapi_document
 from ecmahost.scim.patch import NeedCurrent, PatchPlanner, member_ids, parse_operations
 from ecmahost.scim.projection import asks_for, returns_of
-from ecmahost.scim.resources import check_schemas, ci_get, extract, project, render, require
+from ecmahost.scim.resources import TwoValues, check_schemas, ci_get, extract, project, render, require
 from ecmahost.scim.target_errors import scim_error
 
 logger = logging.getLogger(__name__)
@@ -193,13 +193,19 @@ class ProvisioningService:
         check_schemas(mapping, body)
         async with self.target_errors(object_type, anchor):
             rules = await self.connector.clear_rules(object_type)
-        replacement = replace_rules.plan(mapping, body, anchor, rules)
+        current: Record | None = None
+        try:
+            replacement = replace_rules.plan(mapping, body, anchor, rules)
+        except TwoValues:  # a resource as GET showed it (both views) with one path changed: the stored one tells
+            current = await self._read(object_type, anchor, self._wanted(mapping, (), ()))
+            replacement = replace_rules.plan(mapping, body, anchor, rules, current)
         change = replacement.change
         if replacement.replaces_members:
             change.clear_members, change.add_members = True, self._initial_members(mapping, body)
         if if_match or replacement.immutable:
-            wanted = self._wanted(mapping, (), ()) if if_match else None  # GET's view: its version has members
-            current = await self._read(object_type, anchor, wanted)
+            if current is None:
+                wanted = self._wanted(mapping, (), ()) if if_match else None  # GET's view: its version has members
+                current = await self._read(object_type, anchor, wanted)
             self._check_version(mapping, current, if_match, base_url)
             replace_rules.check_immutable(mapping, replacement, current)
         async with self.target_errors(object_type, anchor):

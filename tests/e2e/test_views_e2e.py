@@ -191,6 +191,29 @@ def test_both_lists_enterprise_and_ecma2host_and_refuses_two_values_for_one_colu
     assert same.status_code == 201, same.text
 
 
+def test_both_takes_a_resource_put_back_as_read_with_one_path_changed(both: httpx.Client) -> None:
+    """GET, change one path, PUT it back (Okta, scim-sanity): the other path still holds the stored value, so the
+    changed one is the client's intent; two values that both differ from the stored one are still refused."""
+    login = f"back-{uuid.uuid4()}"
+    created = both.post("/Users", json=core_user(login))
+    assert created.status_code == 201, created.text
+    read = both.get(f"/Users/{created.json()['id']}").json()
+    assert read[ECMA]["ContosoLogin"] == login
+    changed = {**read, "userName": f"{login}-core"}
+    put = both.put(f"/Users/{read['id']}", json=changed)
+    assert put.status_code == 200, put.text
+    assert (put.json()["userName"], put.json()[ECMA]["ContosoLogin"]) == (f"{login}-core",) * 2
+    again = both.get(f"/Users/{read['id']}").json()
+    via_extension = {**again, ECMA: {**again[ECMA], "ContosoLogin": f"{login}-ext"}}
+    put = both.put(f"/Users/{read['id']}", json=via_extension)
+    assert put.status_code == 200, put.text
+    assert both.get(f"/Users/{read['id']}").json()["userName"] == f"{login}-ext"
+    neither = {**via_extension, "userName": "x-" + login, ECMA: {**via_extension[ECMA], "ContosoLogin": "y-" + login}}
+    detail = error_of(both.put(f"/Users/{read['id']}", json=neither), 400, "invalidValue")
+    assert detail.endswith("(neither is the value stored now)")
+    assert both.get(f"/Users/{read['id']}").json()["userName"] == f"{login}-ext"
+
+
 # -- meta.created / meta.lastModified --------------------------------------------------------------------------------
 
 

@@ -109,11 +109,14 @@ class Replacement:
     """the body asserts the members: they become exactly the body's (none when it has no `members`)"""
 
 
-def plan(mapping: ObjectMapping, body: dict[str, Any], anchor: str, rules: ClearRules) -> Replacement:
+def plan(
+    mapping: ObjectMapping, body: dict[str, Any], anchor: str, rules: ClearRules, current: Record | None = None
+) -> Replacement:
     """The change a PUT of `body` to the object `anchor` makes (members aside: `replaces_members` says whether the
-    service replaces them with the body's)."""
+    service replaces them with the body's). Raises `TwoValues` when the body gives one attribute two values at
+    its two paths and `current` (the stored object) is not there to tell which one the client changed."""
     check_identity(mapping, body, anchor)
-    record = extract(mapping, body)
+    record = extract(mapping, body, current)
     views = asserted_views(mapping, body)
     shape = _shape(mapping)
     result = Replacement(Change())

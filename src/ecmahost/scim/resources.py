@@ -251,8 +251,16 @@ def _element_value(holder: Any, item: Field, look: _Caseless) -> tuple[bool, Any
     return False, None
 
 
-def extract(mapping: ObjectMapping, body: dict[str, Any]) -> dict[str, Any]:
-    """The record a POST or PUT body asks for: every writable field the body names (None where it says null)."""
+class TwoValues(InvalidValue):
+    """A body gave one target attribute two different values at its two paths (`views: both`)."""
+
+
+def extract(mapping: ObjectMapping, body: dict[str, Any], current: Record | None = None) -> dict[str, Any]:
+    """The record a POST or PUT body asks for: every writable field the body names (None where it says null).
+
+    `current` (a PUT's stored object) settles two different values at one attribute's two paths: a client that
+    GETs both views, changes one and PUTs the resource back sends the old value at the other path, so the value
+    that differs from what is stored is the one it changed."""
     record: dict[str, Any] = {}
     look = _Caseless()
     extension = look.get(body, mapping.extension_urn)[1] if mapping.extension_view else None
@@ -261,28 +269,41 @@ def extract(mapping: ObjectMapping, body: dict[str, Any]) -> dict[str, Any]:
         in_extension, ext_value = look.get(extension, item.name)
         if in_extension:
             if found and value is not None and ext_value is not None:
-                _same_value(mapping, item, value, ext_value)
-            found, value = True, ext_value if ext_value is not None else value
+                value = _one_value(mapping, item, value, ext_value, current)
+            else:
+                value = ext_value if ext_value is not None else value
+            found = True
         if found and item.writable:
             record[item.name] = mapping.convert(item, value, label=item.label)
     return record
 
 
-def _same_value(mapping: ObjectMapping, item: Field, core: Any, extension: Any) -> None:
+def _one_value(mapping: ObjectMapping, item: Field, core: Any, extension: Any, current: Record | None) -> Any:
     """With `views: both` one target attribute has two paths (`userName` and `urn:...:ECMA2Host:2.0:User:Login`);
     a body may give both only with one value (compared as stored: "True" and true, or for a case-insensitive
-    attribute "Ann" and "ann", are one value)."""
+    attribute "Ann" and "ann", are one value), unless `current` shows which of the two the client changed."""
     label = item.config.scim or item.name
-    stored = mapping.convert(item, core, label=label), mapping.convert(item, extension, label=label)
-    if not item.config.case_exact:
-        stored = tuple(v.casefold() if isinstance(v, str) else v for v in stored)  # type: ignore[assignment]
-    if stored[0] == stored[1]:
-        return
+    given = _comparable(item, mapping.convert(item, core, label=label), mapping.convert(item, extension, label=label))
+    if given[0] == given[1]:
+        return extension
+    if current is not None:
+        (stored,) = _comparable(item, current.get(item.name))
+        if stored == given[1]:
+            return core
+        if stored == given[0]:
+            return extension
     shown = "" if item.config.mutability is Mutability.WRITE_ONLY else f" ({_short(core)} and {_short(extension)})"
-    raise InvalidValue(
+    raise TwoValues(
         f"{label} and {mapping.extension_urn}:{item.name} are one target attribute ({item.name}) and were given "
         f"different values{shown}: give the same value at both paths, or give only one of them"
+        + ("" if current is None else " (neither is the value stored now)")
     )
+
+
+def _comparable(item: Field, *values: Any) -> tuple[Any, ...]:
+    if item.config.case_exact:
+        return values
+    return tuple(v.casefold() if isinstance(v, str) else v for v in values)
 
 
 def _short(value: Any) -> str:
