@@ -1,6 +1,8 @@
-"""The host in the test process: `Host(home, EMBEDDED).app()` with its lifespan running on an event loop in a
-thread, and sync `httpx.Client`s whose transport hands each request to `httpx.ASGITransport` on that loop. No
-port, no TLS, no subprocess: the same requests as against a served host, answered in milliseconds."""
+"""The host in the test process: `Host(home, EMBEDDED, runtime=...).app()` serving the demo connector file's object
+types on `kit.MemoryConnector`, its lifespan running on an event loop in a thread, and sync `httpx.Client`s whose
+transport hands each request to `httpx.ASGITransport` on that loop. No port, no TLS, no subprocess, no database:
+the same requests as against a served host, answered in milliseconds. (The served host runs the same tests on
+SQLite, PostgreSQL and MariaDB over HTTPS.)"""
 
 from __future__ import annotations
 
@@ -13,12 +15,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ecmahost.config.store import ConnectorStore
-from ecmahost.connectors.sql.demo_schema import create_demo_tables
-from ecmahost.demo import DEMO_SQLITE_URL as DEMO_URL
+from ecmahost.config.tokens import hash_token
 from ecmahost.demo import demo_connector
 from ecmahost.home import Home
 from ecmahost.host import EMBEDDED, Host
+from ecmahost.kit import MemoryConnector
+from ecmahost.runtime import HostRuntime
 
 from e2e_host import TOKEN
 
@@ -27,15 +29,13 @@ CALL_SECONDS = 30
 
 
 class InProcessHost:
-    """The demo connector (SQLite in `home`) served in this process; `client()` as `RunningHost.client()`."""
+    """The demo connector's object types in memory, served in this process; `client()` as `RunningHost.client()`."""
 
     def __init__(self, home: Path, name: str = "demo") -> None:
-        store = ConnectorStore(Home(home))
-        store.save(demo_connector(name, DEMO_URL))
-        store.set_token(name, TOKEN)
-        asyncio.run(create_demo_tables(DEMO_URL, home))
+        config = MemoryConnector.config_like({**demo_connector(name), "token": {"hash": hash_token(TOKEN)}})
+        runtime = HostRuntime.build(home, {name: config}, types={MemoryConnector.type_name: MemoryConnector})
         self.name = name
-        self.app = Host(Home(home), EMBEDDED).app()
+        self.app = Host(Home(home), EMBEDDED, runtime=runtime).app()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="in-process-host", daemon=True)
         self.thread.start()

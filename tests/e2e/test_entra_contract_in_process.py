@@ -1,7 +1,7 @@
 """The Entra contract (`test_entra_contract`, every request of shared/entra-scim-contract.md) run in this process
-through `httpx.ASGITransport` against the host's `EMBEDDED` role: the demo connector on SQLite, no port, no TLS,
-no subprocess, each test in milliseconds. The same tests run against the served host over HTTPS on SQLite,
-PostgreSQL and MariaDB in `test_entra_contract`."""
+through `httpx.ASGITransport` against the host's `EMBEDDED` role: the demo connector's object types on
+`kit.MemoryConnector`, no port, no TLS, no subprocess, no database, each test in milliseconds. The same tests run
+against the served host over HTTPS on SQLite, PostgreSQL and MariaDB in `test_entra_contract`."""
 
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ types={"memory": MemoryConnector})`) or builds it directly. It does what a datab
 uuid when the file says `generate: uuid`, `required` and `unique` attributes (and the anchor) enforced
 (`ConstraintViolation`, `ObjectExists`), a group's members kept as a set of ids that must exist
 (`MembersNotFound`), a deleted object removed from every group. Searches go through `kit.search_records`; every
-record returned is a fresh copy; writes are serialized by one `asyncio.Lock`. `clear_rules`, `verify` and
-`timestamps` keep the base class defaults (nothing to keep, nothing to verify, no stored `meta` times).
+record returned is a fresh copy; writes are serialized by one `asyncio.Lock`. Every object type stores its creation
+and modification times (`timestamps`, in UTC, searchable like any dateTime attribute); `clear_rules` and `verify`
+keep the base class defaults (nothing the target fills by itself, nothing to compare a file with).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import copy
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,9 @@ class MemoryConnector(Connector):
     def has_members(self, object_type: str) -> bool:
         return object_type == GROUP and GROUP in self.objects
 
+    def timestamps(self, object_type: str) -> frozenset[str]:
+        return _META_KEYS
+
     async def check(self) -> None:
         return None
 
@@ -101,6 +106,7 @@ class MemoryConnector(Connector):
             check_unique(spec, self.objects[object_type].values(), new)
             self._check_members_exist(members)
             anchor = str(new[key])
+            new[META_CREATED] = new[META_MODIFIED] = datetime.now(UTC)
             self.objects[object_type][anchor] = new
             if self.has_members(object_type):
                 self.members[anchor] = members
@@ -121,6 +127,7 @@ class MemoryConnector(Connector):
             check_required(spec, updated)
             check_unique(spec, (r for a, r in self.objects[object_type].items() if a != anchor), updated)
             self._check_members_exist(set(change.add_members))
+            updated[META_MODIFIED] = datetime.now(UTC)
             self.objects[object_type][anchor] = updated
             if self.has_members(object_type):
                 members = set() if change.clear_members else self.members.get(anchor, set())
