@@ -10,6 +10,10 @@ the one housekeeping task, which every second polls the `watch.Watcher`s (log le
 certificate, the connector files), refreshes `run/state.json` and publishes the worker's pool usage; it undoes
 all of it at shutdown. What differs between the ways the host runs is data (`Role`), not a subclass.
 
+With an agent folder (`serve --agent DIR`) the lifespan also runs the relay agent of that folder (`HostAgent`): it
+takes the site's requests from NATS and hands them to this app in process; at shutdown it drains (no new
+requests, those in flight answered) before the connectors close. Each worker of `--workers N` runs its own.
+
 Importing this module loads none of the app (Starlette, the connectors, prometheus_client): the supervisor of
 `serve --workers N` imports it before it names the shared metrics folder, and `app()` imports what it builds.
 """
@@ -111,8 +115,11 @@ class Host:
         settings: HostSettings | None = None,
         served_at: ServedAt | None = None,
         runtime: HostRuntime | None = None,
+        agent: Path | None = None,
     ) -> None:
         self.home = home
+        self.agent = agent
+        """the relay agent's folder (`agent.json`, `agent.nk`) when this host takes requests from the relay"""
         self.role = role
         self.settings = settings or load_settings(home)
         self.served_at = served_at
@@ -141,6 +148,7 @@ class Host:
         journal = open_journal(runtime.home, self.settings.activity)
         observer = RequestObserver(metrics, runtime.recent_errors, journal)
         housekeeping = self._housekeeping(runtime, metrics)
+        agent = HostAgent(self.agent, lambda: app) if self.agent is not None else None
 
         @contextlib.asynccontextmanager
         async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -150,15 +158,20 @@ class Host:
             if self.role.tunes_gc:
                 settle_garbage_collector()
             housekeeping.start()
+            if agent is not None:
+                agent.start()
             try:
                 yield
             finally:
+                if agent is not None:
+                    await agent.stop()
                 await housekeeping.stop()
                 await runtime.stop()
                 if journal is not None:
                     await asyncio.to_thread(journal.stop)
 
-        return create_app(runtime, self.settings, observer, metrics=metrics, lifespan=lifespan)
+        app = create_app(runtime, self.settings, observer, metrics=metrics, lifespan=lifespan)
+        return app
 
     def _housekeeping(self, runtime: HostRuntime, metrics: Metrics | None) -> Housekeeping:
         from ecmahost.reload import connector_watcher
@@ -239,6 +252,36 @@ class Housekeeping:
                 self.run_files.refresh(self.levels)
         except Exception:
             logger.exception("host housekeeping pass failed")
+
+
+class HostAgent:
+    """The relay agent a host runs in its lifespan (`serve --agent DIR`): `ecmahost.agent.runner.Agent` with a
+    forwarder calling the host's app in process. The agent's settings and key are read when the app is built, so
+    a missing or broken agent folder fails the start, not the first request."""
+
+    def __init__(self, folder: Path, app: Callable[[], Any]) -> None:
+        from ecmahost.agent.forwarder import in_process
+        from ecmahost.agent.runner import Agent
+
+        self.agent = Agent(folder, lambda max_reply: in_process(app(), max_reply), follow_verbose=False)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self.agent.serve(), name="ecmahost-agent")
+        self._task.add_done_callback(_report_agent_end)
+
+    async def stop(self) -> None:
+        """Drain: no new requests from NATS, those in flight answered by the app (still open), then leave."""
+        if self._task is None:
+            return
+        self.agent.stop()
+        with contextlib.suppress(Exception):  # already reported by `_report_agent_end`
+            await self._task
+
+
+def _report_agent_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("the relay agent stopped: %s", task.exception(), exc_info=task.exception())
 
 
 def _try_lock(path: Path) -> IO[bytes] | None:

@@ -32,6 +32,7 @@ import os
 import socket
 import ssl
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -56,6 +57,8 @@ class ServeOptions:
     bind: str
     insecure_http: bool = False
     workers: int = 1
+    agent: Path | None = None
+    """`--agent DIR`: also take the relay's requests with the agent of DIR, in process (each worker its own)"""
 
     @property
     def served_at(self) -> ServedAt:
@@ -63,10 +66,19 @@ class ServeOptions:
 
 
 def options_from(
-    settings: HostSettings, port: int | None, bind: str | None, insecure_http: bool, workers: int = 1
+    settings: HostSettings,
+    port: int | None,
+    bind: str | None,
+    insecure_http: bool,
+    workers: int = 1,
+    agent: Path | None = None,
 ) -> ServeOptions:
     return ServeOptions(
-        port=port or settings.port, bind=bind or settings.bind, insecure_http=insecure_http, workers=workers
+        port=port or settings.port,
+        bind=bind or settings.bind,
+        insecure_http=insecure_http,
+        workers=workers,
+        agent=agent,
     )
 
 
@@ -104,7 +116,7 @@ def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None)
     if options.workers > 1:
         _serve_workers(home, options)
         return
-    host = Host(home, SINGLE, served_at=options.served_at, runtime=runtime)
+    host = Host(home, SINGLE, served_at=options.served_at, runtime=runtime, agent=options.agent)
     try:
         run_server(host, options)
     finally:
@@ -114,7 +126,7 @@ def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None)
 def serve_worker(home: Home, options: ServeOptions, sockets: list[socket.socket]) -> None:
     """One forked worker: its own `Host` in the `WORKER` role (logging, runtime, connectors, TLS context) serving
     the sockets the supervisor bound, until the supervisor stops it."""
-    host = Host(home, WORKER, served_at=options.served_at)
+    host = Host(home, WORKER, served_at=options.served_at, agent=options.agent)
     try:
         run_server(host, options, sockets)
     finally:

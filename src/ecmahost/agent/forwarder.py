@@ -1,8 +1,6 @@
-"""Hand one request envelope to a host URL over HTTPS and turn the answer into a reply envelope.
-
-The in-process mode (`ecmahost serve --agent`, no second HTTP hop) is a second implementation of `Forwarder.send`
-that calls the host's ASGI app directly; it waits for the Host composition root (issue 15). Until then the agent
-always speaks HTTPS to a host URL.
+"""Hand one request envelope to the host and turn the answer into a reply envelope: over HTTPS to a host URL
+(`agent run`), or straight into the host's ASGI app in this process (`in_process`, for `ecmahost serve --agent`:
+no second HTTP hop, no socket, no TLS; the app still checks the token, as for direct traffic).
 """
 
 from __future__ import annotations
@@ -14,6 +12,9 @@ import ssl
 import httpx
 
 from ecmahost.relay import envelope
+
+IN_PROCESS_URL = "https://in-process.ecmahost"
+"""The base URL of requests handed to the app in process (no connection is made to it)."""
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ class Forwarder:
     ) -> None:
         verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=host_ca) if host_ca else True
         self.host_url = host_url.rstrip("/")
+        self.target = self.host_url
+        """what the agent's log names as where requests go"""
         self.max_reply = max_reply
         # trust_env off: https_proxy is for reaching NATS, the host is on this network
         self.client = httpx.AsyncClient(
@@ -66,3 +69,14 @@ class Forwarder:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def in_process(app: object, max_reply: int) -> Forwarder:
+    """A forwarder calling `app` (the host's ASGI app, whose lifespan is already running) through
+    `httpx.ASGITransport`: the same envelope handling as over HTTPS, without the network. An exception escaping
+    the app becomes a 500 answer, as a server would make it. The request is not cut at the relay's budget: the
+    connector's own time budget bounds it, and a late answer is dropped by the relay (which has said 504)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
+    forwarder = Forwarder(IN_PROCESS_URL, None, max_reply, transport=transport)
+    forwarder.target = "the host in this process"
+    return forwarder

@@ -3,6 +3,10 @@ publish heartbeats, and on SIGTERM drain: stop taking requests, finish those in 
 
 Each request runs in its own task (a NATS subscription calls back one message at a time), at most
 `max_in_flight` at once: beyond that the subscription's own buffer holds them.
+
+`agent run` owns its process (`run`: signals, verbose window). `ecmahost serve --agent` runs `serve` inside the
+host's lifespan with an in-process forwarder (`host_agent`): the host's server owns the signals and calls `stop`
+then awaits the task at shutdown, before the connectors close.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import signal
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,8 +41,19 @@ MAX_BACKOFF = 30.0
 
 
 class Agent:
-    def __init__(self, home: Path) -> None:
+    def __init__(
+        self,
+        home: Path,
+        forwarder: Callable[[int], Forwarder] | None = None,
+        *,
+        follow_verbose: bool = True,
+    ) -> None:
+        """`forwarder` builds the forwarder from the largest reply NATS carries (default: HTTPS to `host_url`);
+        `follow_verbose` applies the agent's verbose window to ecmahost's loggers (not inside a host, whose
+        levels are its own)."""
         self.home = home
+        self.make_forwarder = forwarder or self._https_forwarder
+        self.follow_verbose = follow_verbose
         self.settings = agent_settings.load(home)
         self.seed = agent_settings.seed_file(home).read_bytes().strip()
         self.id = public_key(self.seed)
@@ -50,20 +66,32 @@ class Agent:
         self.forwarder: Forwarder | None = None
         self.tunnels: list[Tunnel] = []
 
+    def _https_forwarder(self, max_reply: int) -> Forwarder:
+        return Forwarder(self.settings.host_url, self.settings.host_ca, max_reply)
+
     async def run(self) -> None:
+        """`agent run`: serve until SIGTERM or SIGINT, then drain."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.stopping.set)
+            loop.add_signal_handler(sig, self.stop)
+        await self.serve()
+
+    def stop(self) -> None:
+        """Begin the drain: no new requests; `serve` returns once those in flight are answered."""
+        self.stopping.set()
+
+    async def serve(self) -> None:
+        """Connect, take the site's requests until `stop`, then drain and leave."""
         self.nc = await self._connect()
         if self.nc is None:
             return
-        self.forwarder = Forwarder(self.settings.host_url, self.settings.host_ca, self.nc.max_payload - HEADER_ROOM)
+        self.forwarder = self.make_forwarder(self.nc.max_payload - HEADER_ROOM)
         site = self.settings.site
         subscription = await self.nc.subscribe(
             envelope.site_subjects(site), queue=envelope.queue_group(site), cb=self._on_request
         )
         await self.nc.flush()  # the server has the subscription before we say so
-        log.info("agent %s of site %s: taking requests for %s", self.id[:12], site, self.settings.host_url)
+        log.info("agent %s of site %s: taking requests for %s", self.id[:12], site, self.forwarder.target)
         beats = asyncio.create_task(self._heartbeats())
         await self.stopping.wait()
         log.info("draining: no new requests, %d in flight", len(self.in_flight))
@@ -148,7 +176,8 @@ class Agent:
     async def _heartbeats(self) -> None:
         subject = envelope.heartbeat_subject(self.settings.site)
         while True:
-            apply_verbose(self.home)
+            if self.follow_verbose:
+                apply_verbose(self.home)
             beat = {
                 "id": self.id,
                 "version": __version__,
