@@ -68,6 +68,7 @@ async def test_unique_values_are_enforced_case_insensitively(tmp_path: Path) -> 
 
 
 def test_it_is_not_an_installed_connector_type() -> None:
+    """A connector file cannot name it: a test hands it to the host (`HostRuntime.build(types=...)`)."""
     from ecmahost.config.connector_types import installed_types
 
-    assert "memory" not in installed_types()
+    assert MemoryConnector not in installed_types().values()
