@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ecmahost.demo import demo_connector
-from ecmahost.kit import MemoryConnector, ObjectExists, SearchQuery
+from ecmahost.kit import Change, MemoryConnector, ObjectExists, SearchQuery
 
 from contract import ConnectorContract, ContractNames
 
@@ -57,6 +57,15 @@ async def test_returned_records_are_copies(tmp_path: Path) -> None:
     phones[0]["value"] = "changed too"
     stored = await connector.get("User", created["InternalGUID"])
     assert stored["PhoneNumbers"][0]["value"] == "1"
+    updated = await connector.update("User", created["InternalGUID"], Change(set={"FirstName": "Ann"}))
+    assert updated is not None
+    updated["PhoneNumbers"].clear()
+    updated["FirstName"] = "changed"
+    assert await connector.get("User", created["InternalGUID"], frozenset({"FirstName", "PhoneNumbers"})) == {
+        "InternalGUID": created["InternalGUID"],
+        "FirstName": "Ann",
+        "PhoneNumbers": [{"value": "1", "type": "work"}],
+    }
 
 
 @pytest.mark.anyio

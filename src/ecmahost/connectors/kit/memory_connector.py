@@ -133,7 +133,7 @@ class MemoryConnector(Connector):
                 members = set() if change.clear_members else self.members.get(anchor, set())
                 removed = set(change.remove_members)
                 self.members[anchor] = (members - removed) | (set(change.add_members) - removed)
-            return self._view(object_type, updated, spec)
+            return project(updated, None, key)
 
     async def delete(self, object_type: str, anchor: str) -> None:
         self._spec(object_type)
