@@ -1,0 +1,50 @@
+"""The in-process forwarder of `serve --agent`: the envelope goes straight into an ASGI app, the answer comes back
+unchanged, and an exception escaping the app is a 500 reply, never a lost request. (The e2e tests run the host.)"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ecmahost.agent.forwarder import in_process
+from ecmahost.relay import envelope
+
+REQUEST = envelope.encode_request(
+    envelope.HttpRequest("POST", "/ecma2host_demo/scim/Users?x=1", {"authorization": "Bearer t"}, b"{}", 5000)
+)
+
+
+def send(app: Any) -> envelope.HttpReply:
+    async def scenario() -> tuple[dict[str, str], bytes]:
+        forwarder = in_process(app, 1 << 20)
+        try:
+            return await forwarder.send(REQUEST, b"{}")
+        finally:
+            await forwarder.close()
+
+    return envelope.decode_reply(*asyncio.run(scenario()))
+
+
+def test_the_app_sees_the_request_and_its_answer_passes_unchanged() -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append({**scope, "body": (await receive())["body"]})
+        headers = [(b"content-type", b"application/scim+json"), (b"etag", b'W/"1"')]
+        await send({"type": "http.response.start", "status": 201, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"id":"1"}'})
+
+    reply = send(app)
+    assert (reply.status, reply.body, reply.headers["etag"]) == (201, b'{"id":"1"}', 'W/"1"')
+    scope = seen[0]
+    assert (scope["method"], scope["path"], scope["query_string"], scope["body"]) == (
+        "POST", "/ecma2host_demo/scim/Users", b"x=1", b"{}"
+    )  # fmt: skip
+    assert (b"authorization", b"Bearer t") in scope["headers"]
+
+
+def test_an_exception_escaping_the_app_is_a_500_reply() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        raise RuntimeError("boom")
+
+    assert send(app).status == 500
