@@ -116,14 +116,16 @@ class MemoryConnector(Connector):
     async def update(self, object_type: str, anchor: str, change: Change) -> Record:
         spec = self._spec(object_type)
         key = spec.anchor.attribute
-        self._checked(object_type, spec, {**change.set, **change.replace})
+        written = Change(
+            set=self._checked(object_type, spec, change.set), replace=self._checked(object_type, spec, change.replace)
+        )
         if key in change.set and change.set[key] != anchor:
             raise ConstraintViolation(f"{key} is the anchor and cannot change")
         if (change.add_members or change.remove_members or change.clear_members) and not self.has_members(object_type):
             raise ConfigurationError(f"{object_type} holds no members")
         async with self.lock:
             current = self._stored(object_type, anchor)
-            updated = apply_change(current, Change(set=change.set, replace=change.replace))
+            updated = apply_change(current, written)
             check_required(spec, updated)
             check_unique(spec, (r for a, r in self.objects[object_type].items() if a != anchor), updated)
             self._check_members_exist(set(change.add_members))
@@ -140,7 +142,7 @@ class MemoryConnector(Connector):
         async with self.lock:
             self._stored(object_type, anchor)
             del self.objects[object_type][anchor]
-            if object_type == GROUP:
+            if self.has_members(object_type):
                 self.members.pop(anchor, None)
             for members in self.members.values():
                 members.discard(anchor)
