@@ -4,6 +4,10 @@ so the table shows them beside the direct host of the same run.
 It starts a private nats-server (TLS, nkey users from the relay's authorization file) on a free port,
 `ecmahost relay serve` (one process) and AGENTS `ecmahost agent run` processes feeding the host, all on
 loopback, and stops them at the end. It does not seed data or start the host.
+
+With `in_process=True` there are no agent processes: a second host on the same home, `ecmahost serve --workers W
+--agent DIR`, takes the site's requests itself (one agent subscription per worker, each handing requests to its
+own app: no second HTTP hop). `make bench` measures both paths, interleaved, beside the direct host.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from ecmahost.tls import generate_certificate
 
 SITE = "bench"
 SERVER_NAME = "via relay"
+IN_PROCESS_NAME = "via relay, serve --agent"
 PREFIX = f"/sites/{SITE}/ecma2host_{CONNECTOR}/scim"
 AGENTS = 2
 LIMIT = 60.0
@@ -65,9 +70,16 @@ def _wait_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
 
 
 def start_relay_path(
-    folder: Path, host: RunningServer, host_home: Home, token: str, logs: Path, cleanup: ExitStack
+    folder: Path,
+    host: RunningServer,
+    host_home: Home,
+    token: str,
+    logs: Path,
+    cleanup: ExitStack,
+    in_process: bool = False,
 ) -> RunningServer:
-    """Everything between wrk and the running host; returns the relay as a server to measure."""
+    """Everything between wrk and the running host (or, `in_process`, a `serve --agent` host of the same home with
+    as many workers); returns the relay as a server to measure."""
     nats_server = shutil.which("nats-server") or "/usr/sbin/nats-server"
     relay_home = folder / "relay"
     nats_port, relay_port = _free_port(), _free_port()
@@ -84,7 +96,7 @@ def start_relay_path(
         f'listen: 127.0.0.1:{nats_port}\ntls {{ cert_file: "{cert}", key_file: "{key}" }}\ninclude nats-auth.conf\n'
     )
     agent_homes = []
-    for number in range(AGENTS):
+    for number in range(1 if in_process else AGENTS):
         home = folder / f"agent-{number}"
         seed = new_seed()
         home.mkdir()
@@ -117,7 +129,15 @@ def start_relay_path(
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     cleanup.callback(_stop, relay)
-    for number, home in enumerate(agent_homes):
+    if in_process:
+        with (logs / "host-serve-agent.log").open("ab") as out:
+            served = subprocess.Popen(
+                [sys.executable, "-m", "ecmahost", "serve", "--home", str(host_home.root), "--bind", "127.0.0.1",
+                 "--port", str(_free_port()), "--workers", str(host.spec.workers), "--agent", str(agent_homes[0])],
+                stdout=out, stderr=subprocess.STDOUT, env=env,
+            )  # fmt: skip
+        cleanup.callback(_stop, served)
+    for number, home in enumerate([] if in_process else agent_homes):
         with (logs / f"agent-{number}.log").open("ab") as out:
             agent = subprocess.Popen(
                 [sys.executable, "-m", "ecmahost", "agent", "run", "--home", str(home)],
@@ -129,7 +149,8 @@ def start_relay_path(
         while time.perf_counter() - started < LIMIT:
             try:
                 if client.get(probe, headers={"Authorization": f"Bearer {token}"}).status_code == 200:
-                    spec = ServerSpec(SERVER_NAME, "ecmahost relay serve", 1, PREFIX)
+                    spec = ServerSpec(IN_PROCESS_NAME if in_process else SERVER_NAME, "ecmahost relay serve", 1, PREFIX)
+                    time.sleep(1 if in_process else 0)  # the other workers' subscriptions: no probe can see them
                     return RunningServer(spec, relay, relay_port, time.perf_counter() - started, relay_log)
             except httpx.TransportError:
                 pass

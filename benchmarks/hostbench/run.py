@@ -170,17 +170,22 @@ def _relay(
     logs: Path,
     results: dict[str, Any],
 ) -> None:
-    """GET filter and POST through relay + NATS + agents to the same host (issue 14's yardstick)."""
+    """GET filter and POST through relay + NATS + agents to the same host (issue 14's yardstick), and through a
+    `serve --agent` host of the same home (agents in process); the two paths are measured in turn, workload by
+    workload, so a noisy neighbour weighs on both."""
     with ExitStack() as cleanup, tempfile.TemporaryDirectory(prefix="hostbench-relay-") as folder:
-        relay = start_relay_path(Path(folder), host, home, token, logs, cleanup)
+        relay = start_relay_path(Path(folder) / "forwarding", host, home, token, logs, cleanup)
         console.print(
             f"[bold]relay path[/bold]: {relay_path.AGENTS} agents, first 200 after {relay.startup_seconds:.2f} s"
         )
+        inner = start_relay_path(Path(folder) / "in-process", host, home, token, logs, cleanup, in_process=True)
+        console.print(f"[bold]relay path, serve --agent[/bold]: first 200 after {inner.startup_seconds:.2f} s")
         for workload in (w for w in host_workloads(options) if w.script in ("get_filter", "post_users")):
-            tagged = replace(workload, env={**workload.env, "BENCH_TAG": "relay-post"})  # new logins, no 409
-            result = measure(relay, tagged, env)
-            results["workloads"].append(result.as_dict())
-            _show(result)
+            for path, tag in ((relay, "relay-post"), (inner, "relay-inproc-post")):
+                tagged = replace(workload, env={**workload.env, "BENCH_TAG": tag})  # new logins, no 409
+                result = measure(path, tagged, env)
+                results["workloads"].append(result.as_dict())
+                _show(result)
 
 
 def _compare(
