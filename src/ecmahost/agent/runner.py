@@ -28,7 +28,7 @@ import nats.errors
 
 from ecmahost import __version__
 from ecmahost.agent import settings as agent_settings
-from ecmahost.agent.forwarder import Forwarder
+from ecmahost.agent.forwarder import Forwarder, Sender
 from ecmahost.agent.logs import apply_verbose
 from ecmahost.agent.proxy import Tunnel, tunnelled
 from ecmahost.relay import envelope
@@ -44,7 +44,7 @@ class Agent:
     def __init__(
         self,
         home: Path,
-        forwarder: Callable[[int], Forwarder] | None = None,
+        forwarder: Callable[[int], Sender] | None = None,
         *,
         follow_verbose: bool = True,
     ) -> None:
@@ -63,7 +63,7 @@ class Agent:
         self.connected_since = 0.0
         self.served = 0
         self.nc: Any = None
-        self.forwarder: Forwarder | None = None
+        self.forwarder: Sender | None = None
         self.tunnels: list[Tunnel] = []
 
     def _https_forwarder(self, max_reply: int) -> Forwarder:

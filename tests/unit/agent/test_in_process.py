@@ -1,5 +1,6 @@
-"""The in-process forwarder of `serve --agent`: the envelope goes straight into an ASGI app, the answer comes back
-unchanged, and an exception escaping the app is a 500 reply, never a lost request. (The e2e tests run the host.)"""
+"""The in-process forwarder of `serve --agent`: the envelope goes straight into an ASGI app as one HTTP scope,
+the answer comes back unchanged (streamed or not), and an exception escaping the app is a 500 reply, never a lost
+request. (The e2e tests run the host.)"""
 
 from __future__ import annotations
 
@@ -48,3 +49,17 @@ def test_an_exception_escaping_the_app_is_a_500_reply() -> None:
         raise RuntimeError("boom")
 
     assert send(app).status == 500
+
+
+def test_a_streamed_answer_is_collected_whole() -> None:
+    from starlette.responses import StreamingResponse
+
+    async def chunks() -> Any:
+        for part in (b'{"a":', b"1}"):
+            yield part
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await StreamingResponse(chunks(), media_type="application/scim+json")(scope, receive, send)
+
+    reply = send(app)
+    assert (reply.status, reply.body) == (200, b'{"a":1}')
