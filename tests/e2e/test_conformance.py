@@ -1,5 +1,6 @@
 """The public SCIM conformance tools against the real host over HTTPS: scim2-tester and scim-sanity on a core-only
-connector of each type (SQL on SQLite and PostgreSQL, LDAP on slapd, CSV).
+connector of each type (SQL on SQLite and PostgreSQL, over the demo tables and over the same tables without the
+demo's column widths and NOT NULL `Active`, LDAP on slapd, CSV).
 
 - scim2-tester: every check passes, but for the target limits of `DEVIATIONS`.
 - scim-sanity: no failure other than a deviation of `DEVIATIONS`, each one a documented choice (docs/scim-support.md,
@@ -18,8 +19,11 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import String, Text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from ecmahost.connectors.sql.demo_schema import create_demo_tables
+from ecmahost.connectors.sql.demo_schema import create_demo_tables, demo_metadata
 
 from conformance import (
     Outcome,
@@ -57,6 +61,7 @@ class Expected:
         return self.tool == outcome.tool and (not self.targets or outcome.target in self.targets)
 
 
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 TESTER, SANITY = "scim2-tester", "scim-sanity"
 SQLITE, POSTGRES, LDAP, CSV = (frozenset({name}) for name in ("sqlite", "postgres", "ldap", "csv"))
 SQL = SQLITE | POSTGRES
@@ -108,6 +113,8 @@ PENDING: list[Expected] = []
 TARGETS = [
     "sqlite",
     pytest.param("postgres", marks=pytest.mark.postgres),
+    "sqlite-open",
+    pytest.param("postgres-open", marks=pytest.mark.postgres),
     pytest.param("ldap", marks=pytest.mark.ldap),
     "csv",
 ]
@@ -132,9 +139,13 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     target = str(request.param)
     home = tmp_path_factory.mktemp(f"conformance-{target}")
     with ExitStack() as stack, pytest.MonkeyPatch.context() as env:
-        if target in ("sqlite", "postgres"):
-            url = f"sqlite:///{home / 'people.db'}" if target == "sqlite" else stack.enter_context(postgres_database())
-            asyncio.run(create_demo_tables(url, home))
+        if target.startswith(("sqlite", "postgres")):
+            sqlite = target.startswith("sqlite")
+            url = f"sqlite:///{home / 'people.db'}" if sqlite else stack.enter_context(postgres_database())
+            if target.endswith("-open"):
+                asyncio.run(create_open_demo_tables(url))
+            else:
+                asyncio.run(create_demo_tables(url, home))
             raw = sql_connector(url)
         elif target == "ldap":
             env.setenv(PASSWORD_ENV, ROOT_PASSWORD)
@@ -157,6 +168,24 @@ def outcome(served: Served, tool: str, request: pytest.FixtureRequest) -> Outcom
     result = RUNNERS[tool](served.target, host.tenant_url, TOKEN, host.cert)
     result.server_errors = server_errors(host.log, since)
     return result
+
+
+async def create_open_demo_tables(url: str) -> None:
+    """The demo tables without the demo's own limits (column widths, `Active` NOT NULL): the SQL connector where
+    every scim2-tester check must pass, with no deviation of the demo table's (`ACTIVE_NOT_NULL`, `DEMO_WIDTHS`)."""
+    metadata = demo_metadata()
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if isinstance(column.type, String) and not column.primary_key and not column.foreign_keys:
+                column.type = Text()
+    active = metadata.tables["Employees"].c.Active
+    active.nullable, active.server_default = True, None
+    engine = create_async_engine(make_url(url).set(drivername=ASYNC_DRIVERS[make_url(url).get_backend_name()]))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+    finally:
+        await engine.dispose()
 
 
 def pending_for(tool: str, target: str) -> list[Expected]:
