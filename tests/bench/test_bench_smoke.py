@@ -65,9 +65,15 @@ def test_initial_cycle_creates_every_user_group_and_membership(bench_results: di
 
 def test_comparison_servers_and_database_limits_are_measured(bench_results: dict) -> None:
     servers = {row["server"] for row in bench_results["workloads"]}
-    assert servers == {"ecmahost", "bare ASGI", "scim2-server", "minimal handler"}
+    relays = {"via relay", "via relay, serve --agent"}
+    assert servers == {"ecmahost", "bare ASGI", "scim2-server", "minimal handler", *relays}
     minimal = {row["workload"] for row in bench_results["workloads"] if row["server"] == "minimal handler"}
     assert minimal == {"dummy query", "GET filter userName eq", "POST /Users"}
+    for relay in relays:  # issue 14's yardstick: the same two workloads through relay + NATS + agent(s)
+        assert {row["workload"] for row in bench_results["workloads"] if row["server"] == relay} == {
+            "GET filter userName eq",
+            "POST /Users",
+        }
     assert "GET filter vs the minimal asyncpg/orjson handler" in bench_results["ratios"]
     assert [row["workload"] for row in bench_results["pgbench"]] == ["single-row INSERT", "indexed lookup"]
     assert bench_results["host"]["startup_seconds"] > 0
