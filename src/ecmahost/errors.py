@@ -18,7 +18,10 @@ Exception tree::
     ├── PayloadTooLarge    413  -               body over the configured limit
     ├── UnsupportedMedia   415  -
     ├── TooManyRequests    429  -               with Retry-After
-    └── TargetUnavailable  503  -               target down or timing out, with Retry-After
+    ├── NotSupported       501  -               a SCIM feature the host does not offer (`POST /.search`)
+    ├── BadGateway         502  -               the relay or agent got an answer it cannot pass on
+    ├── TargetUnavailable  503  -               target down or timing out, with Retry-After
+    └── GatewayTimeout     504  -               the relay or agent got no answer within its budget
 """
 
 from __future__ import annotations
@@ -121,3 +124,11 @@ class TooManyRequests(ScimError):
 
 class TargetUnavailable(ScimError):
     status = 503
+
+
+class BadGateway(ScimError):
+    status = 502
+
+
+class GatewayTimeout(ScimError):
+    status = 504

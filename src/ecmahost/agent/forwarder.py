@@ -6,14 +6,15 @@ no second HTTP hop, no socket, no TLS; the app still checks the token, as for di
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import ssl
 from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httpx
+import orjson
 
+from ecmahost import errors
 from ecmahost.relay import envelope
 
 IN_PROCESS_HOST = b"in-process.ecmahost"
@@ -24,7 +25,7 @@ IN_PROCESS_CLIENT = ("127.0.0.1", 0)
 
 log = logging.getLogger(__name__)
 
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+RETRY_AFTER = 5
 
 
 class Sender(Protocol):
@@ -37,10 +38,30 @@ class Sender(Protocol):
     async def close(self) -> None: ...
 
 
-def error_reply(status: int, detail: str, retry_after: str | None = None) -> tuple[dict[str, str], bytes]:
-    headers = [("content-type", "application/scim+json")] + ([("retry-after", retry_after)] if retry_after else [])
-    body = json.dumps({"schemas": [ERROR], "status": str(status), "detail": detail}).encode()
-    return envelope.encode_reply(status, headers), body
+def error_reply(error: errors.ScimError) -> tuple[dict[str, str], bytes]:
+    """A reply envelope the agent answers itself: the SCIM Error body the host would give, with Retry-After."""
+    headers = [("content-type", "application/scim+json")]
+    if error.retry_after is not None:
+        headers.append(("retry-after", str(error.retry_after)))
+    return envelope.encode_reply(error.status, headers), orjson.dumps(error.to_body())
+
+
+def decoded(headers: dict[str, str] | None, body: bytes) -> envelope.HttpRequest | tuple[dict[str, str], bytes]:
+    """The request of an envelope, or the 400 reply for one the relay should never have sent."""
+    try:
+        return envelope.decode_request(headers, body)
+    except envelope.EnvelopeError as exc:
+        return error_reply(errors.InvalidSyntax(f"the relay sent a malformed request: {exc}"))
+
+
+def host_reply(
+    status: int, pairs: list[tuple[str, str]], content: bytes, max_reply: int
+) -> tuple[dict[str, str], bytes]:
+    """The host's answer as a reply envelope, or 502 when it is larger than NATS carries."""
+    if len(content) > max_reply:
+        detail = f"the host's answer ({len(content)} bytes) exceeds what NATS carries; ask for fewer (count)"
+        return error_reply(errors.BadGateway(detail))
+    return envelope.encode_reply(status, pairs), content
 
 
 class Forwarder:
@@ -61,10 +82,9 @@ class Forwarder:
 
     async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:
         """The reply envelope (headers, body) for one request envelope; never raises for a host problem."""
-        try:
-            request = envelope.decode_request(headers, body)
-        except envelope.EnvelopeError as exc:
-            return error_reply(400, f"the relay sent a malformed request: {exc}")
+        request = decoded(headers, body)
+        if not isinstance(request, envelope.HttpRequest):
+            return request
         try:
             answer = await self.client.request(
                 request.method,
@@ -74,14 +94,12 @@ class Forwarder:
                 timeout=request.budget_ms / 1000,
             )
         except httpx.TimeoutException:
-            return error_reply(504, "the host did not answer the agent in time")
+            return error_reply(errors.GatewayTimeout("the host did not answer the agent in time"))
         except httpx.HTTPError as exc:
             log.warning("cannot reach the host at %s: %s", self.host_url, type(exc).__name__)
-            return error_reply(503, "the agent cannot reach its host; check `ecmahost agent test`", "5")
-        if len(answer.content) > self.max_reply:
-            detail = f"the host's answer ({len(answer.content)} bytes) exceeds what NATS carries; ask for fewer (count)"
-            return error_reply(502, detail)
-        return envelope.encode_reply(answer.status_code, answer.headers.multi_items()), answer.content
+            detail = "the agent cannot reach its host; check `ecmahost agent test`"
+            return error_reply(errors.TargetUnavailable(detail, retry_after=RETRY_AFTER))
+        return host_reply(answer.status_code, answer.headers.multi_items(), answer.content, self.max_reply)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -107,25 +125,20 @@ class AppForwarder:
 
     async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:
         """The reply envelope (headers, body) for one request envelope; never raises for a host problem."""
-        try:
-            request = envelope.decode_request(headers, body)
-        except envelope.EnvelopeError as exc:
-            return error_reply(400, f"the relay sent a malformed request: {exc}")
+        request = decoded(headers, body)
+        if not isinstance(request, envelope.HttpRequest):
+            return request
         answer = _Answer()
         try:
             await self.app(_scope(request), _Receive(request.body, answer.done), answer.send)
         except Exception:  # a server answers 500 for what escapes the app; the request must not go unanswered
             log.exception("the host's app failed on %s %s", request.method, request.path.partition("?")[0])
             if not answer.started:
-                return error_reply(500, "the host failed to answer; see its log")
+                return error_reply(errors.ScimError("the host failed to answer; see its log"))
         finally:
             answer.done.set()
-        content = b"".join(answer.body)
-        if len(content) > self.max_reply:
-            detail = f"the host's answer ({len(content)} bytes) exceeds what NATS carries; ask for fewer (count)"
-            return error_reply(502, detail)
         pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in answer.headers]
-        return envelope.encode_reply(answer.status, pairs), content
+        return host_reply(answer.status, pairs, b"".join(answer.body), self.max_reply)
 
     async def close(self) -> None:
         return None

@@ -25,15 +25,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ecmahost import errors
+from ecmahost.http.responses import error_response
 from ecmahost.relay import envelope
 from ecmahost.relay.metrics import CONTENT_TYPE, RelayMetrics
 from ecmahost.relay.registry import RegistryError, RelayHome
+from ecmahost.watch import Stamp, stamp
 
 log = logging.getLogger(__name__)
 
-ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 HEADER_ROOM = 8192  # room kept for the envelope's headers within the server's max_payload
-RETRY_AFTER = "5"
+RETRY_AFTER = 5
 
 
 @dataclass
@@ -56,7 +58,7 @@ class RelayState:
     nc: Any = None
     max_body: int = 0
     sites: frozenset[str] = frozenset()
-    sites_changed: int = 0
+    sites_changed: Stamp | None = None
     seen: dict[str, Any] = field(default_factory=dict)
     seen_written: float = 0.0
 
@@ -65,18 +67,20 @@ class RelayState:
         sites file and re-reads it when it changed)."""
         if site in self.sites:
             return True
-        try:
-            changed = self.home.sites_file.stat().st_mtime_ns
-        except OSError:
+        changed = stamp(self.home.sites_file)
+        if changed is None:
             return False
         if changed != self.sites_changed:
             self.sites, self.sites_changed = frozenset(self.home.sites()), changed
         return site in self.sites
 
 
-def scim_error(status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
-    body = {"schemas": [ERROR], "status": str(status), "detail": detail}
-    return Response(json.dumps(body), status, headers=headers, media_type="application/scim+json")
+class Refusal(Exception):
+    """A request the relay answers itself: the SCIM error, and its cause as the metrics label."""
+
+    def __init__(self, error: errors.ScimError, cause: str | None = None) -> None:
+        super().__init__(error.detail)
+        self.error, self.cause = error, cause
 
 
 def nats_tls(ca: Path | None) -> ssl.SSLContext:
@@ -94,42 +98,53 @@ async def relay_request(request: Request) -> Response:
 
 
 async def _answer(state: RelayState, request: Request, site: str, connector: str) -> tuple[Response, str | None]:
-    if not (state.known_site(site) and envelope.valid_token(connector)):
-        return scim_error(404, f"no site {site!r} with connector {connector!r} at this relay"), None
-    body = await _read_body(request, state.max_body)
-    if body is None:
-        detail = f"the request body exceeds this relay's maximum of {state.max_body} bytes"
-        return scim_error(413, detail), "too_large"
+    try:
+        if not (state.known_site(site) and envelope.valid_token(connector)):
+            raise Refusal(errors.NotFound(f"no site {site!r} with connector {connector!r} at this relay"))
+        body = await _read_body(request, state.max_body)
+        if body is None:
+            detail = f"the request body exceeds this relay's maximum of {state.max_body} bytes"
+            raise Refusal(errors.PayloadTooLarge(detail), "too_large")
+        path = request.url.path.removeprefix(f"/sites/{site}")
+        if request.url.query:
+            path = f"{path}?{request.url.query}"
+        headers = envelope.forwarded_request_headers(request.headers.items())
+        reply = await _ask(state, site, connector, request.method, path, headers, body)
+    except Refusal as refusal:
+        return error_response(refusal.error), refusal.cause
+    return Response(reply.body, reply.status, headers=reply.headers), None
+
+
+async def _ask(
+    state: RelayState, site: str, connector: str, method: str, path: str, headers: dict[str, str], body: bytes
+) -> envelope.HttpReply:
+    """One NATS request to the site's agents within the relay's budget; every way it can fail is a `Refusal`."""
     nc = state.nc
     if nc is None or not nc.is_connected:
-        return scim_error(503, "the relay is not connected to NATS", {"Retry-After": RETRY_AFTER}), "nats_down"
-    path = request.url.path.removeprefix(f"/sites/{site}")
-    if request.url.query:
-        path = f"{path}?{request.url.query}"
+        raise Refusal(
+            errors.TargetUnavailable("the relay is not connected to NATS", retry_after=RETRY_AFTER), "nats_down"
+        )
     budget = state.settings.budget_seconds
-    outgoing = envelope.HttpRequest(
-        request.method, path, envelope.forwarded_request_headers(request.headers.items()), body, int(budget * 1000)
-    )
+    outgoing = envelope.HttpRequest(method, path, headers, body, int(budget * 1000))
     subject = envelope.request_subject(site, connector)
     try:
         message = await nc.request(subject, body, timeout=budget, headers=envelope.encode_request(outgoing))
+        return envelope.decode_reply(message.headers, message.data)
     except nats.errors.NoRespondersError:
         detail = f"no agent of site {site!r} is connected; start or check `ecmahost agent` on-premises"
-        return scim_error(503, detail, {"Retry-After": RETRY_AFTER}), "no_responders"
+        raise Refusal(errors.TargetUnavailable(detail, retry_after=RETRY_AFTER), "no_responders") from None
     except nats.errors.TimeoutError:
-        return scim_error(504, f"no answer from site {site!r} within {budget:g} s"), "timeout"
+        raise Refusal(errors.GatewayTimeout(f"no answer from site {site!r} within {budget:g} s"), "timeout") from None
     except (
         nats.errors.ConnectionClosedError,
         nats.errors.ConnectionReconnectingError,
         nats.errors.StaleConnectionError,
     ):
-        return scim_error(503, "the relay lost its NATS connection", {"Retry-After": RETRY_AFTER}), "nats_down"
-    try:
-        reply = envelope.decode_reply(message.headers, message.data)
+        lost = errors.TargetUnavailable("the relay lost its NATS connection", retry_after=RETRY_AFTER)
+        raise Refusal(lost, "nats_down") from None
     except envelope.EnvelopeError as exc:
         log.warning("site %s: a malformed reply (%s)", site, exc)
-        return scim_error(502, f"the agent of site {site!r} sent a malformed reply"), "bad_reply"
-    return Response(reply.body, reply.status, headers=reply.headers), None
+        raise Refusal(errors.BadGateway(f"the agent of site {site!r} sent a malformed reply"), "bad_reply") from None
 
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
@@ -150,24 +165,12 @@ async def ping(request: Request) -> Response:
     """A round trip to one of the site's hosts (its `/health`) through NATS and an agent, for `agent test`."""
     state: RelayState = request.app.state.relay
     site = request.path_params["site"]
-    if not state.known_site(site):
-        return scim_error(404, f"no site {site!r} at this relay")
-    nc = state.nc
-    if nc is None or not nc.is_connected:
-        return scim_error(503, "the relay is not connected to NATS", {"Retry-After": RETRY_AFTER})
-    outgoing = envelope.HttpRequest("GET", "/health", {}, b"", int(state.settings.budget_seconds * 1000))
     try:
-        message = await nc.request(
-            envelope.request_subject(site, "_ping"), b"", timeout=state.settings.budget_seconds,
-            headers=envelope.encode_request(outgoing),
-        )  # fmt: skip
-        reply = envelope.decode_reply(message.headers, message.data)
-    except nats.errors.NoRespondersError:
-        return scim_error(503, f"no agent of site {site!r} is connected", {"Retry-After": RETRY_AFTER})
-    except nats.errors.TimeoutError:
-        return scim_error(504, f"no answer from site {site!r}")
-    except envelope.EnvelopeError:
-        return scim_error(502, f"the agent of site {site!r} sent a malformed reply")
+        if not state.known_site(site):
+            raise Refusal(errors.NotFound(f"no site {site!r} at this relay"))
+        reply = await _ask(state, site, "_ping", "GET", "/health", {}, b"")
+    except Refusal as refusal:
+        return error_response(refusal.error)
     return Response(reply.body, reply.status, headers=reply.headers)
 
 
