@@ -42,7 +42,7 @@ from ecmahost.connectors.sql.errors import (
 )
 from ecmahost.connectors.sql.executor import Session, SqlExecutor
 from ecmahost.connectors.sql.models import SqlConnection, SqlObjectType
-from ecmahost.connectors.sql.tables import ObjectTables, Reflection, reflect_object_types, target_of
+from ecmahost.connectors.sql.tables import ObjectTables, Reflection, reflect_object_types
 from ecmahost.connectors.sql.values import anchor_to_db
 from ecmahost.connectors.sql.verify import object_type_problems
 
@@ -81,16 +81,19 @@ class SqlConnector(Connector):
         """Connection pool usage for `/metrics` (empty before the first request opens the engine)."""
         return {} if self._executor is None else self._executor.status()
 
+    def _target(self, object_type: str) -> SqlObjectType | None:
+        """The object type's SQL keys, as the base class validated them once (None for an unknown type)."""
+        return self.targets.get(object_type)  # type: ignore[return-value]  # object_type_model is SqlObjectType
+
     def has_members(self, object_type: str) -> bool:
-        spec = self.config.object_types.get(object_type)  # type: ignore[call-overload]
-        return spec is not None and target_of(object_type, spec).members is not None
+        target = self._target(object_type)
+        return target is not None and target.members is not None
 
     def timestamps(self, object_type: str) -> frozenset[str]:
-        spec = self.config.object_types.get(object_type)  # type: ignore[call-overload]
-        if spec is None:
+        target = self._target(object_type)
+        if target is None:
             return frozenset()
-        stamps = target_of(object_type, spec).timestamps
-        pairs = ((META_CREATED, stamps.created), (META_MODIFIED, stamps.modified))
+        pairs = ((META_CREATED, target.timestamps.created), (META_MODIFIED, target.timestamps.modified))
         return frozenset(key for key, column in pairs if column)
 
     async def check(self) -> None:
