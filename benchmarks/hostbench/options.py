@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVERS = ("uvicorn", "granian")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +31,13 @@ class BenchOptions:
     chart: bool
     keep_database: bool
     workloads: tuple[str, ...] = ()
+    """host workloads to run, by script name (empty: all)"""
     activity: bool = True
     """the host's activity journal on (its default), or off to measure what it costs"""
     relay: bool = True
     """also GET filter and POST through relay + NATS + agents (issue 14)"""
-    """host workloads to run, by script name (empty: all)"""
+    server: str = "uvicorn"
+    """the HTTP server of the host under test: `uvicorn` (`ecmahost serve`) or `granian` (issue 15)"""
 
     @property
     def delete_range(self) -> int:
@@ -86,6 +89,14 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
     parser.add_argument(
         "--no-relay", dest="relay", action="store_false", help="skip the relay path (relay + NATS + agents)"
     )
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="uvicorn",
+        help="the host's HTTP server: uvicorn (ecmahost serve, default) or granian (the same home, TLS certificate "
+        "and worker count under granian's ASGI interface and worker supervisor); the relay and comparison servers "
+        "stay on uvicorn",
+    )
     args = parser.parse_args(argv)
     if args.size < 10:
         parser.error("--size must be at least 10")
@@ -109,4 +120,5 @@ def parse_options(argv: list[str] | None = None) -> BenchOptions:
         workloads=tuple(name.strip() for name in args.workloads.split(",") if name.strip()),
         activity=args.activity,
         relay=args.relay,
+        server=args.server,
     )

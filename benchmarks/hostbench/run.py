@@ -134,12 +134,20 @@ def run(options: BenchOptions) -> dict[str, Any]:
         )
         if not options.activity:
             save_settings(home, HostSettings(activity=ActivitySettings(enabled=False)))
-        host = start_server(host_spec(home, options.workers), home, _free_port(), token, logs)
+        host = start_server(host_spec(home, options.workers, options.server), home, _free_port(), token, logs)
         cleanup.callback(host.stop)
         results["host"].update(
-            {"workers": options.workers, "startup_seconds": round(host.startup_seconds, 2), **_rss_at_rest(host)}
+            {
+                "server": options.server,
+                "workers": options.workers,
+                "startup_seconds": round(host.startup_seconds, 2),
+                **_rss_at_rest(host),
+            }
         )
-        console.print(f"[bold]ecmahost[/bold]: first 200 after {host.startup_seconds:.2f} s, {options.workers} workers")
+        console.print(
+            f"[bold]ecmahost[/bold] ({options.server}): first 200 after {host.startup_seconds:.2f} s, "
+            f"{options.workers} workers"
+        )
         workloads = host_workloads(options)
         for workload in workloads:
             result = measure(host, workload, env)
@@ -293,6 +301,7 @@ def _options_dict(options: BenchOptions) -> dict[str, Any]:
         "cycle_groups": options.cycle_groups,
         "group_members": min(options.group_members, options.live_users),
         "profile": options.profile,
+        "server": options.server,
     }
 
 

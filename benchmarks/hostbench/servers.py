@@ -3,6 +3,10 @@ the production log level (warning, no access log) and N worker processes.
 
 - the host: `ecmahost serve --workers N` on a home folder holding the benchmark connector, exactly as in
   production (its own TLS context, logging from `host.yaml`, uvicorn's supervisor for the workers);
+- or (`--server granian`, issue 15) the same home, certificate and worker count under granian: its ASGI
+  interface, its own worker supervisor, each worker building the app with `ecmahost.asgi`'s factory (the `ASGI`
+  role: the lifespan starts the runtime, the activity journal and the housekeeping), the metrics shared between
+  the workers as `serve --workers N` shares them;
 - the bare ASGI app (`benchmarks.hostbench.bare_app`): the ceiling of this TLS server on this machine;
 - scim2-server (`benchmarks.hostbench.scim2_app`), in memory, one worker (its data lives in the process).
 
@@ -28,6 +32,8 @@ import ecmahost
 from ecmahost.config.store import ConnectorStore
 from ecmahost.demo import demo_connector
 from ecmahost.home import Home
+from ecmahost.observability.run_files import MULTIPROCESS_ENV, reset_metrics_dir
+from ecmahost.settings import load_settings
 from ecmahost.tls import generate_certificate
 
 CONNECTOR = "bench"
@@ -46,6 +52,8 @@ class ServerSpec:
     env: tuple[tuple[str, str], ...] = ()
     ecmahost_serve: bool = False
     """started with `python -m ecmahost serve` (the app field is then unused)"""
+    granian: bool = False
+    """served by granian instead of uvicorn"""
 
 
 @dataclass
@@ -82,19 +90,40 @@ def prepare_home(root: Path, url: str, token: str) -> Home:
     return home
 
 
-def host_spec(home: Home, workers: int) -> ServerSpec:
-    return ServerSpec("ecmahost", "ecmahost serve", workers, HOST_PREFIX, ecmahost_serve=True)
+def host_spec(home: Home, workers: int, server: str = "uvicorn") -> ServerSpec:
+    """The host under test, named `ecmahost` whichever server runs it (the run's options say which)."""
+    if server == "uvicorn":
+        return ServerSpec("ecmahost", "ecmahost serve", workers, HOST_PREFIX, ecmahost_serve=True)
+    env = [("ECMAHOST_HOME", str(home.root))]
+    if workers > 1 and load_settings(home).metrics.enabled:  # as `serve --workers N`: one registry for all workers
+        env.append((MULTIPROCESS_ENV, str(reset_metrics_dir(home))))
+    return ServerSpec(
+        "ecmahost", "ecmahost.asgi:create_app_from_home", workers, HOST_PREFIX, env=tuple(env), granian=True
+    )
 
 
 def _command(spec: ServerSpec, home: Home, port: int) -> list[str]:
     if spec.ecmahost_serve:
         command = [sys.executable, "-m", "ecmahost", "serve", "--home", str(home.root), "--bind", "127.0.0.1"]
         return [*command, "--port", str(port), "--workers", str(spec.workers)]
+    if spec.granian:
+        return _granian_command(spec, home, port)
     command = [sys.executable, "-m", "uvicorn", spec.app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(spec.workers), "--loop", "uvloop", "--http", "httptools"]
     command += ["--ssl-certfile", str(home.cert_file), "--ssl-keyfile", str(home.key_file)]
     command += ["--log-level", "warning", "--no-access-log", "--no-server-header"]
     return [*command, "--factory"] if spec.factory else command
+
+
+def _granian_command(spec: ServerSpec, home: Home, port: int) -> list[str]:
+    """granian as uvicorn is run above: TLS 1.2 minimum like the host's context (granian's default is 1.3),
+    HTTP/1.1 only and no WebSocket like uvicorn here, uvloop, warnings only, no access log; workers that die are
+    replaced, as the host's supervisor replaces them."""
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(spec.workers), "--loop", "uvloop", "--http", "1", "--no-ws"]
+    command += ["--ssl-certificate", str(home.cert_file), "--ssl-keyfile", str(home.key_file)]
+    command += ["--ssl-protocol-min", "tls1.2", "--log-level", "warning", "--no-access-log"]
+    return [*command, "--respawn-failed-workers", "--factory", spec.app]
 
 
 def _compile_bytecode() -> None:
