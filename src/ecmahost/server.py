@@ -19,6 +19,11 @@ state: recent errors are per worker. Metrics are host-wide: the supervisor empti
 through a cross-process lock (`observability.log_setup`). Importing this module loads none of the app (the other
 commands need not).
 
+Client addresses: uvicorn's proxy-headers middleware takes the client's address from `X-Forwarded-For` (and the
+scheme from `X-Forwarded-Proto`) only when the TCP peer is one of `trusted_proxies` in host.yaml (default: loopback,
+where a forwarding agent of the relay runs); empty turns the middleware off. Passed explicitly: uvicorn's own
+default reads `FORWARDED_ALLOW_IPS` from the environment, which `host.yaml` should not leave to chance.
+
 Shutdown: uvicorn turns SIGTERM and SIGINT into a graceful stop (the supervisor sends SIGTERM to its workers). It
 stops accepting connections, lets in-flight requests finish (up to `GRACEFUL_SECONDS`; each connector call is
 also bounded by its own time budget), then runs the app's shutdown (housekeeping, connectors closed). A write in
@@ -91,7 +96,9 @@ def worker_count(text: str) -> int:
     return int(text)
 
 
-def uvicorn_config(app: Any, options: ServeOptions, tls: ssl.SSLContext | None) -> uvicorn.Config:
+def uvicorn_config(
+    app: Any, options: ServeOptions, tls: ssl.SSLContext | None, trusted_proxies: tuple[str, ...] = ()
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         host=options.bind,
@@ -99,6 +106,8 @@ def uvicorn_config(app: Any, options: ServeOptions, tls: ssl.SSLContext | None) 
         log_config=None,
         access_log=False,
         server_header=False,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=list(trusted_proxies),
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         lifespan="on",
         ws="none",  # SCIM is plain HTTP: no WebSocket protocol to import in each worker
@@ -109,7 +118,8 @@ def uvicorn_config(app: Any, options: ServeOptions, tls: ssl.SSLContext | None) 
 def run_server(host: Host, options: ServeOptions, sockets: list[socket.socket] | None = None) -> None:
     """Serve `host`'s app until a stop signal (on `sockets` when the supervisor bound them)."""
     tls = None if options.insecure_http else host.tls_context()  # before binding: an unusable key fails here
-    uvicorn.Server(uvicorn_config(host.app(), options, tls)).run(sockets=sockets)
+    config = uvicorn_config(host.app(), options, tls, host.settings.trusted_proxies)
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None) -> None:

@@ -6,12 +6,13 @@ keeps the file's comments. This module does not apply the settings (the server, 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from ruamel.yaml.comments import CommentedMap
 
 from ecmahost.config import yaml_io
@@ -19,6 +20,17 @@ from ecmahost.config.errors import ConfigFileError, Issue
 from ecmahost.home import Home, write_private
 
 DEFAULT_PORT = 8585
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+def proxy_address(text: str) -> str:
+    """A trusted proxy: one IP address or a network (`10.0.0.0/8`), normalized; `ValueError` for anything else
+    (a `*` included: trusting every peer would let any client choose the address it is throttled and logged as)."""
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8, ::1)") from None
+    return str(network.network_address) if network.num_addresses == 1 else str(network)
 
 
 class LogLevel(StrEnum):
@@ -106,6 +118,9 @@ class ActivitySettings(_Section):
     """the journal's size cap; past it the oldest records are deleted"""
 
 
+ProxyAddress = Annotated[str, AfterValidator(proxy_address)]
+
+
 class HostSettings(_Section):
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     bind: str = "0.0.0.0"  # noqa: S104 - the host serves the provisioning agent on another machine
@@ -116,6 +131,9 @@ class HostSettings(_Section):
     metrics: MetricsSettings = MetricsSettings()
     auth_limit: AuthLimitSettings = AuthLimitSettings()
     activity: ActivitySettings = ActivitySettings()
+    trusted_proxies: tuple[ProxyAddress, ...] = LOOPBACK
+    """peers whose `X-Forwarded-For` (and `X-Forwarded-Proto`) the host believes: a forwarding agent or a reverse
+    proxy. A request from any other peer is taken as from its TCP address; empty: believe no one"""
 
     def certificate_paths(self, home: Home) -> tuple[Path, Path]:
         """The certificate and key to serve with: the configured ones (relative to the home) or the generated

@@ -72,3 +72,22 @@ def test_certificate_paths_default_to_the_generated_ones(home: Home) -> None:
 def test_relative_certificate_paths_are_from_the_home(home: Home, tmp_path: Path) -> None:
     settings = HostSettings(tls=TlsSettings(certificate=Path("mine/c.pem"), key=tmp_path / "k.pem"))
     assert settings.certificate_paths(home) == ((home.root / "mine/c.pem").resolve(), tmp_path / "k.pem")
+
+
+def test_trusted_proxies_default_to_loopback_and_take_addresses_and_networks(home: Home) -> None:
+    assert load_settings(home).trusted_proxies == ("127.0.0.1", "::1")
+    home.ensure()
+    home.host_file.write_text("trusted_proxies: [10.0.0.0/8, 192.0.2.5/32, '2001:DB8::1']\n")
+    assert load_settings(home).trusted_proxies == ("10.0.0.0/8", "192.0.2.5", "2001:db8::1")
+    home.host_file.write_text("trusted_proxies: []\n")
+    assert load_settings(home).trusted_proxies == ()
+
+
+@pytest.mark.parametrize("value", ["'*'", "proxy.example.org", "10.0.0.300"])
+def test_a_trusted_proxy_that_is_not_an_address_or_network_is_an_error_naming_the_key(home: Home, value: str) -> None:
+    home.ensure()
+    home.host_file.write_text(f"trusted_proxies: [127.0.0.1, {value}]\n")
+    with pytest.raises(ConfigFileError) as caught:
+        load_settings(home)
+    assert "trusted_proxies.1" in str(caught.value)
+    assert "is not an IP address or network" in str(caught.value)
