@@ -57,8 +57,21 @@ def init_command(
     ] = None,
     budget: Annotated[float, typer.Option("--budget", help="Seconds a request may take (then 504).")] = 30.0,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (then 413).")] = 1048576,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--trusted-proxy",
+            help="A front proxy (IP or network) whose X-Forwarded-For names the client; default: none, the TCP peer.",
+        ),
+    ] = None,
 ) -> None:
     """Create the relay's NATS identity and authorization file, and save its settings."""
+    from ecmahost.settings import proxy_address
+
+    try:
+        proxies = [proxy_address(item) for item in trusted_proxy or []]
+    except ValueError as exc:
+        fail(f"--trusted-proxy {exc}")
     config = {
         "nats_urls": nats,
         "agent_nats_urls": agent_nats or [],
@@ -66,6 +79,7 @@ def init_command(
         "nats_pid_file": str(nats_pid_file.resolve()) if nats_pid_file else None,
         "budget_seconds": budget,
         "max_body": max_body,
+        "trusted_proxies": proxies,
     }
     home.mkdir(parents=True, exist_ok=True)
     (home / "relay.json").write_text(json.dumps(config, indent=2))
@@ -104,6 +118,7 @@ def serve_command(
         max_body=int(config.get("max_body", 1048576)),  # type: ignore[call-overload]
         nats_pid_file=Path(str(config["nats_pid_file"])) if config.get("nats_pid_file") else None,
     )
+    proxies = [str(item) for item in config.get("trusted_proxies") or []]  # type: ignore[attr-defined]
     say(f"ecmahost relay on https://{bind}:{port}")
     uvicorn.run(
         create_relay_app(settings),
@@ -113,6 +128,8 @@ def serve_command(
         ssl_keyfile=str(key),
         log_level="warning",
         timeout_keep_alive=30,
+        proxy_headers=bool(proxies),  # the client's address is the TCP peer's unless a trusted proxy names it
+        forwarded_allow_ips=proxies,
     )
 
 

@@ -4,6 +4,10 @@ Failure mapping (docs/agent.md): no agent subscribed -> 503 + Retry-After at onc
 over the maximum -> 413; a reply that is not an envelope -> 502; NATS unreachable -> 503 + Retry-After. Every one is
 a SCIM Error body. The answer of the host (status, headers, body) is passed through unchanged otherwise. It does
 not check the connector token: Authorization travels to the host.
+
+The client's address travels as `Ecmahost-Client`: the TCP peer, or, when `relay init --trusted-proxy` names the
+peer, the first untrusted address of its `X-Forwarded-For` (uvicorn's proxy-headers middleware resolves it before
+this app sees the request; `relay serve` trusts no proxy unless told).
 """
 
 from __future__ import annotations
@@ -109,14 +113,22 @@ async def _answer(state: RelayState, request: Request, site: str, connector: str
         if request.url.query:
             path = f"{path}?{request.url.query}"
         headers = envelope.forwarded_request_headers(request.headers.items())
-        reply = await _ask(state, site, connector, request.method, path, headers, body)
+        client = envelope.client_address(request.client.host if request.client else None)
+        reply = await _ask(state, site, connector, request.method, path, headers, body, client)
     except Refusal as refusal:
         return error_response(refusal.error), refusal.cause
     return Response(reply.body, reply.status, headers=reply.headers), None
 
 
 async def _ask(
-    state: RelayState, site: str, connector: str, method: str, path: str, headers: dict[str, str], body: bytes
+    state: RelayState,
+    site: str,
+    connector: str,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    client: str | None = None,
 ) -> envelope.HttpReply:
     """One NATS request to the site's agents within the relay's budget; every way it can fail is a `Refusal`."""
     nc = state.nc
@@ -125,7 +137,7 @@ async def _ask(
             errors.TargetUnavailable("the relay is not connected to NATS", retry_after=RETRY_AFTER), "nats_down"
         )
     budget = state.settings.budget_seconds
-    outgoing = envelope.HttpRequest(method, path, headers, body, int(budget * 1000))
+    outgoing = envelope.HttpRequest(method, path, headers, body, int(budget * 1000), client)
     subject = envelope.request_subject(site, connector)
     try:
         message = await nc.request(subject, body, timeout=budget, headers=envelope.encode_request(outgoing))

@@ -1,16 +1,19 @@
 """The message between relay and agent: NATS headers plus the raw HTTP body (no JSON wrapping, no base64).
 
 Request:  subject `ecmahost.req.<site>.<connector>`; headers `Ecmahost-Method`, `Ecmahost-Path` (path and query
-          as the host serves them), `Ecmahost-Budget-Ms`, and the forwarded HTTP headers; payload = request body.
+          as the host serves them), `Ecmahost-Budget-Ms`, `Ecmahost-Client` (the SCIM client's IP address as the
+          relay saw it), and the forwarded HTTP headers; payload = request body.
 Reply:    headers `Ecmahost-Status` and the host's answer headers; payload = the answer's body.
 
 Why headers and raw body: a SCIM body is carried byte for byte, nothing is parsed or re-encoded on either side, and
 the header block is a few hundred bytes (docs/agent.md has the measurement against JSON + base64 and msgpack).
-This module does no I/O.
+No header a client sends can pose as an `Ecmahost-*` one: forwarded headers are a fixed list, and any `Ecmahost-*`
+name among them is dropped (so the relay alone sets `Ecmahost-Client`). This module does no I/O.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ METHOD = "Ecmahost-Method"
 PATH = "Ecmahost-Path"
 BUDGET = "Ecmahost-Budget-Ms"
 STATUS = "Ecmahost-Status"
+CLIENT = "Ecmahost-Client"
 PREFIX = "ecmahost-"
 
 # What the host needs from the client's request; hop-by-hop and transport headers stay at the relay.
@@ -64,6 +68,8 @@ class HttpRequest:
     headers: dict[str, str]
     body: bytes
     budget_ms: int
+    client: str | None = None
+    """the SCIM client's IP address as the relay saw it (None from a relay that does not send it)"""
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,20 @@ def _joined(pairs: Iterable[tuple[str, str]], keep: frozenset[str] | None, drop:
 
 def encode_request(request: HttpRequest) -> dict[str, str]:
     """The NATS headers of a request (the body is the payload as is)."""
-    return {METHOD: request.method, PATH: request.path, BUDGET: str(request.budget_ms), **request.headers}
+    headers = {METHOD: request.method, PATH: request.path, BUDGET: str(request.budget_ms), **request.headers}
+    if request.client is not None:
+        headers[CLIENT] = request.client
+    return headers
+
+
+def client_address(text: str | None) -> str | None:
+    """`text` as a normalized IP address (`::ffff:` mapped IPv4 as IPv4), or None when it is not one."""
+    try:
+        address = ipaddress.ip_address(text or "")
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
 
 
 def forwarded_request_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -101,7 +120,11 @@ def decode_request(headers: Mapping[str, str] | None, body: bytes) -> HttpReques
         budget = int(headers.get(BUDGET, "30000"))
     except ValueError as exc:
         raise EnvelopeError("Ecmahost-Budget-Ms is not a number") from exc
-    return HttpRequest(method, path, _joined(headers.items(), FORWARDED_REQUEST, frozenset()), body, budget)
+    client = headers.get(CLIENT)
+    if client is not None and client_address(client) != client:
+        raise EnvelopeError("Ecmahost-Client is not an IP address")
+    forwarded = _joined(headers.items(), FORWARDED_REQUEST, frozenset())
+    return HttpRequest(method, path, forwarded, body, budget, client)
 
 
 def encode_reply(status: int, pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
