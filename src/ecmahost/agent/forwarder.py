@@ -1,6 +1,10 @@
 """Hand one request envelope to the host and turn the answer into a reply envelope: over HTTPS to a host URL
 (`agent run`), or straight into the host's ASGI app in this process (`in_process`, for `ecmahost serve --agent`:
 no second HTTP hop, no socket, no TLS; the app still checks the token, as for direct traffic).
+
+The host must see the SCIM client's address (its failed-token throttle, its log and activity journal), not the
+agent's: the relay's `Ecmahost-Client` becomes the ASGI scope's `client` in process, and `X-Forwarded-For` over
+HTTPS, which the host believes only from its `trusted_proxies` (host.yaml; loopback by default).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ IN_PROCESS_HOST = b"in-process.ecmahost"
 """The `Host` of requests handed to the app in process (no connection is made to it)."""
 IN_PROCESS_SERVER = ("in-process.ecmahost", 443)
 IN_PROCESS_CLIENT = ("127.0.0.1", 0)
-"""The client address the host sees for the relay's requests in process (as for an agent on its own machine)."""
+"""The client address the host sees in process when the relay sent none (a relay older than `Ecmahost-Client`)."""
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +93,7 @@ class Forwarder:
             answer = await self.client.request(
                 request.method,
                 self.host_url + request.path,
-                headers={**request.headers, "accept-encoding": "identity"},
+                headers=_host_headers(request),
                 content=request.body,
                 timeout=request.budget_ms / 1000,
             )
@@ -103,6 +107,15 @@ class Forwarder:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+def _host_headers(request: envelope.HttpRequest) -> dict[str, str]:
+    """The headers of the request to the host: the forwarded ones (never an `X-Forwarded-For` of the client's:
+    the envelope does not carry it) and the client's address as the relay saw it."""
+    headers = {**request.headers, "accept-encoding": "identity"}
+    if request.client is not None:
+        headers["x-forwarded-for"] = request.client
+    return headers
 
 
 def in_process(app: Any, max_reply: int) -> AppForwarder:
@@ -161,7 +174,7 @@ def _scope(request: envelope.HttpRequest) -> dict[str, Any]:
         "query_string": query.encode("latin-1"),
         "root_path": "",
         "headers": headers,
-        "client": IN_PROCESS_CLIENT,
+        "client": (request.client, 0) if request.client is not None else IN_PROCESS_CLIENT,
         "server": IN_PROCESS_SERVER,
         "state": {},
     }

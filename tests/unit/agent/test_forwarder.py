@@ -67,3 +67,17 @@ def test_an_answer_too_large_for_nats_is_502_naming_its_size() -> None:
 
 def test_a_malformed_request_envelope_is_400() -> None:
     assert send(lambda request: httpx.Response(200), headers={"Ecmahost-Method": "GET"}).status == 400
+
+
+def test_the_client_address_from_the_relay_reaches_the_host_as_x_forwarded_for() -> None:
+    seen: list[httpx.Request] = []
+
+    def host(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    client = envelope.HttpRequest("GET", "/ecma2host_demo/scim/Users", {}, b"", 5000, "192.0.2.7")
+    assert send(host, headers=envelope.encode_request(client)).status == 200
+    assert send(host).status == 200  # from a relay that sends no address: none is made up
+    assert seen[0].headers.get_list("x-forwarded-for") == ["192.0.2.7"]
+    assert "x-forwarded-for" not in seen[1].headers

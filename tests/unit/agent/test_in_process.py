@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ecmahost.agent.forwarder import in_process
+from ecmahost.agent.forwarder import IN_PROCESS_CLIENT, in_process
 from ecmahost.relay import envelope
 
 REQUEST = envelope.encode_request(
@@ -63,3 +63,20 @@ def test_a_streamed_answer_is_collected_whole() -> None:
 
     reply = send(app)
     assert (reply.status, reply.body) == (200, b'{"a":1}')
+
+
+def test_the_app_sees_the_client_address_the_relay_sent_not_the_agents() -> None:
+    seen: list[Any] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope["client"])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def scenario(headers: dict[str, str]) -> None:
+        await in_process(app, 1 << 20).send(headers, b"")
+
+    request = envelope.HttpRequest("GET", "/ecma2host_demo/scim/Users", {}, b"", 5000, "2001:db8::7")
+    asyncio.run(scenario(envelope.encode_request(request)))
+    asyncio.run(scenario(REQUEST))  # a relay that sends no address
+    assert seen == [("2001:db8::7", 0), IN_PROCESS_CLIENT]
