@@ -51,8 +51,9 @@ ConnectorsView = Callable[[], Mapping[str, Any]]
 
 def multiprocess_dir() -> Path | None:
     """The folder the worker processes share their metrics in, or None in a single process. prometheus_client chose
-    memory-mapped values when it was imported, from the same variable: only then are the files written."""
-    if not getattr(values.ValueClass, "_multiprocess", False):
+    memory-mapped values when it was imported, from the same variable: only then are the files written. Its public
+    `values.ValueClass` is `values.MutexValue` exactly when it chose in-process values."""
+    if values.ValueClass is values.MutexValue:
         return None
     return Path(os.environ[MULTIPROCESS_ENV])
 
