@@ -39,7 +39,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 SHOWN = (
     "time", "connector", "object_type", "verb", "method", "resource_id", "user_name", "display_name", "external_id",
-    "attributes", "outcome", "status", "scim_type", "detail", "duration_ms", "request_id",
+    "attributes", "outcome", "status", "scim_type", "detail", "duration_ms", "request_id", "client",
 )  # fmt: skip
 """the fields `show` prints, in this order (the bodies follow)"""
 

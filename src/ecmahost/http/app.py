@@ -257,6 +257,7 @@ class ScimEndpoint:
                 request_id=request_id,
                 request_body=request.scope.get(BODY_KEY),
                 response_body=response.body,
+                client=request.client.host if request.client else None,
             )
         return response
 

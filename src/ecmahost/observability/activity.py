@@ -8,7 +8,8 @@ thread wakes every `FLUSH_SECONDS`, turns what waits into records and writes the
 What a record holds: time, connector, object type, verb, the object's identifiers as the client knows them
 (`userName`, `displayName`, `externalId` of the request or response body, the id of the path or response, the
 value of an `eq` filter on one of them), the names of the attributes the request changes, outcome, status, SCIM
-error type and detail, duration and request id. Never a header, so never a token. Attribute values only when the
+error type and detail, duration, request id and the client's address (behind the relay, the SCIM client's as the
+relay saw it, not the agent's: `agent.forwarder`). Never a header, so never a token. Attribute values only when the
 request log is at Verbose, and then redacted as the request log redacts them (`redaction.redact_json`). A PATCH
 names only the id: its other identifiers are taken from earlier records of that id (kept in memory, bounded).
 """
@@ -67,6 +68,7 @@ class Answered(NamedTuple):
     request_body: Any
     response_body: Any
     verbose: bool
+    client: str | None = None
 
 
 def _loads(body: Any) -> Any:
@@ -193,6 +195,7 @@ class RecordBuilder:
             answered.request_id,
             _verbose_text(answered.request_body) if answered.verbose else None,
             _verbose_text(answered.response_body) if answered.verbose else None,
+            answered.client,
         )
 
     def _remembered(self, connector: str, object_type: str | None, found: dict[str, str]) -> dict[str, str]:
@@ -237,6 +240,7 @@ class ActivityJournal:
         request_body: Any,
         response_body: Any,
         verbose: bool,
+        client: str | None = None,
     ) -> None:
         """Queue one answered request; never blocks (a full queue drops it and counts the drop)."""
         if len(self.waiting) >= self.limit:
@@ -255,6 +259,7 @@ class ActivityJournal:
                 request_body,
                 response_body,
                 verbose,
+                client,
             )
         )
 

@@ -46,9 +46,10 @@ COLUMNS = (
     "request_id",
     "request_body",
     "response_body",
+    "client",
 )
 """A record's fields, in the order `insert` takes them. `at` is Unix time (seconds), `attributes` the changed
-attribute names joined by ", ", the two bodies only at Verbose (redacted)."""
+attribute names joined by ", ", the two bodies only at Verbose (redacted), `client` the client's IP address."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS operations (
@@ -56,7 +57,7 @@ CREATE TABLE IF NOT EXISTS operations (
     at REAL NOT NULL, connector TEXT NOT NULL, object_type TEXT, verb TEXT NOT NULL, method TEXT NOT NULL,
     resource_id TEXT, user_name TEXT, display_name TEXT, external_id TEXT, attributes TEXT,
     outcome TEXT NOT NULL, status INTEGER NOT NULL, scim_type TEXT, detail TEXT, duration_ms REAL NOT NULL,
-    request_id TEXT NOT NULL, request_body TEXT, response_body TEXT
+    request_id TEXT NOT NULL, request_body TEXT, response_body TEXT, client TEXT
 );
 CREATE INDEX IF NOT EXISTS operations_at ON operations (at);
 CREATE INDEX IF NOT EXISTS operations_connector_at ON operations (connector, at);
@@ -82,8 +83,22 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
         connection.executescript(_SCHEMA)
+        _add_missing_columns(connection)
         path.chmod(0o600)
     return connection
+
+
+_ADDED_COLUMNS = {"client": "TEXT"}
+"""columns added since the first schema: a journal written by an older host gets them when a host opens it"""
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    """Add `_ADDED_COLUMNS` a file lacks, under the write lock (the workers of one host open it at once)."""
+    with _transaction(connection):
+        present = {row["name"] for row in connection.execute("PRAGMA table_info(operations)")}
+        for name, kind in _ADDED_COLUMNS.items():
+            if name not in present:
+                connection.execute(f"ALTER TABLE operations ADD COLUMN {name} {kind}")
 
 
 def insert(connection: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:

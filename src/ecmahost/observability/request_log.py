@@ -3,9 +3,10 @@ a 5xx answer, the connector's recent errors; and, when the journal is on, the op
 (`observability.activity`, queued here and written by its own thread).
 
 At Information the `ecmahost.http.requests` logger writes one line per request (method, path and query, status,
-duration, request id; the connector is added by the log setup). At Verbose a second line carries the request and
-response bodies with secret attributes masked (`redact_json`). A 503 (the target is down) or 500 is also logged at
-Error, counted as a target error and kept in `RecentErrors`. Nothing here reads a header, so no token can leak.
+duration, the client's address, request id; the connector is added by the log setup). At Verbose a second line
+carries the request and response bodies with secret attributes masked (`redact_json`). A 503 (the target is down)
+or 500 is also logged at Error, counted as a target error and kept in `RecentErrors`. Nothing here reads a header,
+so no token can leak.
 """
 
 from __future__ import annotations
@@ -60,24 +61,43 @@ class RequestObserver:
         request_id: str,
         request_body: Any = None,
         response_body: Any = None,
+        client: str | None = None,
     ) -> None:
-        """`target` is the path with its query string; `connector` None when the name matched no connector."""
+        """`target` is the path with its query string; `connector` None when the name matched no connector;
+        `client` the client's address (behind the relay, the SCIM client's, not the agent's)."""
         if self.metrics is not None:
             self.metrics.observe(connector, operation, status, seconds)
         if self.journal is not None and connector is not None:
             verbose = logger.isEnabledFor(logging.DEBUG)
             self.journal.record(
-                connector, operation, method, target, status, seconds, request_id, request_body, response_body, verbose
+                connector,
+                operation,
+                method,
+                target,
+                status,
+                seconds,
+                request_id,
+                request_body,
+                response_body,
+                verbose,
+                client,
             )
         if logger.isEnabledFor(logging.INFO):
             milliseconds = seconds * 1000
-            http = {"method": method, "target": target, "status": status, "duration_ms": round(milliseconds, 1)}
+            http = {
+                "method": method,
+                "target": target,
+                "status": status,
+                "duration_ms": round(milliseconds, 1),
+                "client": client,
+            }
             logger.info(
-                "%s %s -> %d in %.1f ms (request %s)",
+                "%s %s -> %d in %.1f ms from %s (request %s)",
                 method,
                 target,
                 status,
                 milliseconds,
+                client or "-",
                 request_id,
                 extra={"http": http},
             )

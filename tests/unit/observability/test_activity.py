@@ -3,6 +3,7 @@ batching through the writer, the bounded queue, retention and the size cap."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -237,3 +238,28 @@ def test_a_group_sharing_a_users_id_is_neither_named_nor_matched_as_that_user(tm
     assert rows[1]["user_name"] is None
     connection = store.connect(journal.path)
     assert [row["request_id"] for row in store.search(connection, store.Query(user="ivy"))] == ["u1"]
+
+
+def test_a_record_keeps_the_clients_address(tmp_path: Path) -> None:
+    journal = _journal(tmp_path)
+    journal.record("demo", "get", "GET", f"{BASE}/Users/1", 200, 0.001, "c1", None, b"{}", False, "192.0.2.7")
+    journal.record("demo", "get", "GET", f"{BASE}/Users/1", 200, 0.001, "c2", None, b"{}", False)
+    assert [row["client"] for row in _rows(journal)] == ["192.0.2.7", None]
+
+
+def test_a_journal_written_before_the_client_column_gets_it_and_keeps_its_records(tmp_path: Path) -> None:
+    path = tmp_path / "activity" / "activity.db"
+    path.parent.mkdir()
+    old_schema = store._SCHEMA.replace(", client TEXT", "")
+    assert "client" not in old_schema
+    old = sqlite3.connect(path)
+    old.executescript(old_schema)
+    old.execute(
+        "INSERT INTO operations (at, connector, verb, method, outcome, status, duration_ms, request_id) "
+        "VALUES (1, 'demo', 'get', 'GET', 'ok', 200, 1.0, 'old')"
+    )
+    old.commit()
+    old.close()
+    journal = ActivityJournal(path, retention_days=36500, max_megabytes=50)
+    journal.record("demo", "get", "GET", f"{BASE}/Users/1", 200, 0.001, "new", None, b"{}", False, "192.0.2.7")
+    assert [(row["request_id"], row["client"]) for row in _rows(journal)] == [("old", None), ("new", "192.0.2.7")]

@@ -15,6 +15,7 @@ from ecmahost.connectors.sql.demo_schema import create_demo_tables
 from ecmahost.demo import demo_connector
 from ecmahost.home import Home
 from ecmahost.host import EMBEDDED, Host, build_runtime
+from ecmahost.observability import activity_store as store
 from ecmahost.observability.log_setup import LOG_FILE_NAME
 from ecmahost.runtime import HostRuntime
 from ecmahost.settings import HostSettings, LogLevel, LogLevels, MetricsSettings
@@ -35,14 +36,18 @@ def served(home: Home) -> Home:
 
 
 def send(
-    home: Home, settings: HostSettings, *requests: tuple[str, str, dict[str, Any]], runtime: HostRuntime | None = None
+    home: Home,
+    settings: HostSettings,
+    *requests: tuple[str, str, dict[str, Any]],
+    runtime: HostRuntime | None = None,
+    peer: tuple[str, int] = ("127.0.0.1", 123),
 ) -> list[httpx.Response]:
-    """Run the app (startup to shutdown) and send `(method, path, options)` requests in order."""
+    """Run the app (startup to shutdown) and send `(method, path, options)` requests in order from `peer`."""
     app = Host(home, EMBEDDED, settings=settings, runtime=runtime).app()
 
     async def run() -> list[httpx.Response]:
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+            transport = httpx.ASGITransport(app=app, client=peer)
             headers = {"Authorization": f"Bearer {TOKEN}"}
             async with httpx.AsyncClient(transport=transport, base_url="https://testserver", headers=headers) as client:
                 return [await client.request(method, path, **options) for method, path, options in requests]
@@ -66,7 +71,22 @@ def test_information_logs_each_request_with_the_returned_request_id(served, logg
     (line,) = [line for line in _log(served).splitlines() if request_id in line]
     assert " Information demo ecmahost.http.requests: GET /ecma2host_demo/scim/Users?filter=" in line
     assert "-> 200 in" in line
+    assert " from 127.0.0.1 (request " in line
     assert TOKEN not in _log(served)
+
+
+def test_the_request_line_and_the_journal_name_the_clients_address(served, logging_for) -> None:
+    settings = HostSettings(log_levels=LogLevels(host=LogLevel.INFORMATION))
+    logging_for(settings)
+    (response,) = send(served, settings, ("GET", "/ecma2host_demo/scim/Users", {}), peer=("192.0.2.7", 1))
+    request_id = response.headers["X-Request-Id"]
+    (line,) = [line for line in _log(served).splitlines() if request_id in line]
+    assert " from 192.0.2.7 (request " in line
+    connection = store.connect(store.journal_path(served))
+    try:
+        assert store.by_request_id(connection, request_id)["client"] == "192.0.2.7"  # type: ignore[index]
+    finally:
+        connection.close()
 
 
 def test_information_does_not_log_bodies_but_verbose_does_with_passwords_masked(served, logging_for) -> None:
