@@ -2,7 +2,7 @@
 and loaded the app (so they start with it loaded and share its memory pages, instead of each importing it all
 again), replaces a worker that dies, and stops them all on SIGTERM/SIGINT.
 
-It knows nothing of HTTP: each worker runs `work()` (`worker.serve_worker`) and the worker's own server does the
+It knows nothing of HTTP: each worker runs `work()` (`server.serve_worker`) and the worker's own server does the
 graceful part (stop accepting, let requests in flight finish). Signals:
 
 - SIGTERM, SIGINT: each worker is sent SIGTERM, and the supervisor returns once all have ended.

@@ -2,8 +2,8 @@
 
 A connector file is flat YAML (see docs/configuration.md). Each object type mixes generic keys (`anchor`,
 `attributes`, `deprovisioning`, ...) with keys of the connector type (`table:` for SQL, `object_class:` for
-LDAP); the loader (`config.store`) splits them: generic keys validate here, the rest against the connector type's
-own `object_type_model`, which it keeps as `ObjectTypeConfig.target`. Likewise `connection` validates against the
+LDAP); the validator (`config.validation`) splits them: generic keys validate here, the rest against the connector
+type's own `object_type_model`, which it keeps as `ObjectTypeConfig.target`. Likewise `connection` validates against the
 type's `connection_model`. Both models derive from the bases here, `ConnectionSettings` and `TargetSettings`, so
 this layer types the seam without knowing any connector type.
 """

@@ -3,7 +3,8 @@
 A connector speaks to one target (a database, a directory, ...) for one configured connector. It receives
 target-level requests (`connectors.query`) and returns target-level records; it never sees SCIM JSON.
 
-The contract, checked for every connector type by `tests/contract` (`ConnectorContract`):
+The contract, checked for every connector type by `ecmahost.testing` (`ConnectorContract`, public through
+`ecmahost.kit`):
 
 - Methods are coroutines; blocking libraries run in a worker thread (`anyio.to_thread.run_sync`).
 - `search` filters, sorts and pages inside the target, so `SearchResult.total` is exact and paging stable. A

@@ -1,5 +1,6 @@
 """Errors a connector raises. Library errors (SQLAlchemy, ldap3, ...) are translated into these at the connector
-edge, `raise ... from exc`; the http layer turns them into SCIM errors.
+edge, `raise ... from exc`; the service (`service.TargetCall`, with `scim.target_errors`) turns them into SCIM
+errors, and the http layer only renders those.
 
     ConnectorError
     ├── ObjectNotFound        -> 404
