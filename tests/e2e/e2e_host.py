@@ -78,13 +78,13 @@ def prepare_home(home: Path, connector: dict[str, Any], token: str = TOKEN) -> N
     generate_certificate(Home(home), hostnames=["localhost"])
 
 
-def start_serve_host(home: Path) -> RunningHost:
-    """`ecmahost serve` on a free port for a home prepared with `prepare_home`."""
-    return start_host(home, ["serve", "--home", str(home), "--bind", "127.0.0.1"])
+def start_serve_host(home: Path, port: int | None = None) -> RunningHost:
+    """`ecmahost serve` on `port` (default: a free one) for a home prepared with `prepare_home`."""
+    return start_host(home, ["serve", "--home", str(home), "--bind", "127.0.0.1"], port)
 
 
-def start_host(home: Path, arguments: list[str]) -> RunningHost:
-    port = free_port()
+def start_host(home: Path, arguments: list[str], port: int | None = None) -> RunningHost:
+    port = port or free_port()
     log = home.parent / f"{home.name}.log"
     command = [sys.executable, "-m", "ecmahost", *arguments, "--port", str(port)]
     with log.open("wb") as out:
