@@ -76,6 +76,14 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
     lines = [f"- {key}: {value}" for key, value in results["host"].items()]
     lines += [f"- pgbench {p['workload']} (c={p['clients']}): {p['tps']:,.0f} tps" for p in results["pgbench"]]
     lines += [f"- ratio {key}: {value:.1%}" for key, value in results["ratios"].items()]
+    for workload, servers in results.get("relay_latency", {}).items():
+        (direct, first), *paths = servers.items()  # the direct host first, then the relay paths
+        lines.append(f"- {direct}, {workload}, 1 connection: p50 {first['p50_ms']:.2f}, p99 {first['p99_ms']:.2f} ms")
+        lines += [
+            f"- {server}, {workload}, 1 connection: p50 {row['p50_ms']:.2f} ms (added {row['added_p50_ms']:+.2f} ms), "
+            f"p99 {row['p99_ms']:.2f} ms (added {row['added_p99_ms']:+.2f} ms)"
+            for server, row in paths
+        ]
     return lines
 
 

@@ -36,6 +36,9 @@ from ecmahost.home import Home
 from ecmahost.settings import ActivitySettings, HostSettings, save_settings
 
 PROFILED = ("get_filter", "post_users", "patch_users")
+RELAY_SCRIPTS = ("get_filter", "post_users")
+SINGLE = ", 1 connection"
+"""the name suffix of the low-load rows (one connection): the latency of a request with nothing queued"""
 SCIM2_SEED_LIMIT = 10_000
 LAYERS = (
     "ssl",
@@ -63,7 +66,8 @@ def _free_port() -> int:
 def _show(result: WorkloadResult) -> None:
     flag = "" if result.errors == 0 else f"  [red]{result.errors} errors: {result.first_error[:200]}[/red]"
     console.print(
-        f"  {result.server:<12} {result.workload:<28} {result.rate:>9,.1f} req/s  p99 {result.p99_ms:7.2f} ms{flag}"
+        f"  {result.server:<12} {result.workload:<28} {result.rate:>9,.1f} req/s  p50 {result.p50_ms:7.2f} ms"
+        f"  p99 {result.p99_ms:7.2f} ms{flag}"
     )
 
 
@@ -114,6 +118,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         "host": {},
         "ratios": {},
         "profiles": {},
+        "relay_latency": {},
     }
     url = seed.database_url(options.admin_url, options.database)
     with ExitStack() as cleanup:
@@ -188,12 +193,43 @@ def _relay(
         )
         inner = start_relay_path(Path(folder) / "in-process", host, home, token, logs, cleanup, in_process=True)
         console.print(f"[bold]relay path, serve --agent[/bold]: first 200 after {inner.startup_seconds:.2f} s")
-        for workload in (w for w in host_workloads(options) if w.script in ("get_filter", "post_users")):
+        workloads = [w for w in host_workloads(options) if w.script in RELAY_SCRIPTS]
+        for workload in workloads:
             for path, tag in ((relay, "relay-post"), (inner, "relay-inproc-post")):
                 tagged = replace(workload, env={**workload.env, "BENCH_TAG": tag})  # new logins, no 409
                 result = measure(path, tagged, env)
                 results["workloads"].append(result.as_dict())
                 _show(result)
+        results["relay_latency"] = _relay_latency(workloads, (host, relay, inner), env, results)
+
+
+def _relay_latency(
+    workloads: list[Workload], servers: tuple[RunningServer, ...], env: dict[str, str], results: dict[str, Any]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """The hop's own latency (issue 14's "added median"): each workload over one connection, so nothing queues and
+    the median is what one request takes, against the direct host (first of `servers`) and each relay path in
+    turn. Added = relay path minus direct, median and p99. At 16 connections a path at half the rate has twice the
+    median from queueing alone, which says nothing about the hop."""
+    found: dict[str, dict[str, dict[str, float]]] = {}
+    for workload in workloads:
+        rows = []
+        for number, server in enumerate(servers):
+            tag = {**workload.env, "BENCH_TAG": f"single-{number}"}  # POST logins of their own, no 409
+            single = replace(workload, name=f"{workload.name}{SINGLE}", threads=1, env=tag)
+            rows.append(measure(server, single, env))
+            results["workloads"].append(rows[-1].as_dict())
+            _show(rows[-1])
+        direct = rows[0]
+        found[workload.name] = {
+            row.server: {
+                "p50_ms": row.p50_ms,
+                "p99_ms": row.p99_ms,
+                "added_p50_ms": round(row.p50_ms - direct.p50_ms, 3),
+                "added_p99_ms": round(row.p99_ms - direct.p99_ms, 3),
+            }
+            for row in rows
+        }
+    return found
 
 
 def _compare(

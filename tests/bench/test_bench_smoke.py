@@ -45,9 +45,14 @@ def bench_results(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -
     return results
 
 
+RELAY_WORKLOADS = {"GET filter userName eq", "POST /Users"}
+SINGLE = {f"{name}, 1 connection" for name in RELAY_WORKLOADS}
+"""the low-load rows (one connection) of the direct host and both relay paths, for the added latency"""
+
+
 def test_every_workload_runs_against_the_host(bench_results: dict) -> None:
     ran = {row["workload"] for row in bench_results["workloads"] if row["server"] == "ecmahost"}
-    assert ran == HOST_WORKLOADS
+    assert ran == HOST_WORKLOADS | SINGLE
 
 
 def test_no_request_fails_in_any_workload(bench_results: dict) -> None:
@@ -70,10 +75,9 @@ def test_comparison_servers_and_database_limits_are_measured(bench_results: dict
     minimal = {row["workload"] for row in bench_results["workloads"] if row["server"] == "minimal handler"}
     assert minimal == {"dummy query", "GET filter userName eq", "POST /Users"}
     for relay in relays:  # issue 14's yardstick: the same two workloads through relay + NATS + agent(s)
-        assert {row["workload"] for row in bench_results["workloads"] if row["server"] == relay} == {
-            "GET filter userName eq",
-            "POST /Users",
-        }
+        assert {row["workload"] for row in bench_results["workloads"] if row["server"] == relay} == (
+            RELAY_WORKLOADS | SINGLE
+        )
     assert "GET filter vs the minimal asyncpg/orjson handler" in bench_results["ratios"]
     assert [row["workload"] for row in bench_results["pgbench"]] == ["single-row INSERT", "indexed lookup"]
     assert bench_results["host"]["startup_seconds"] > 0
@@ -93,3 +97,20 @@ def test_the_results_folder_holds_no_secret(bench_results: dict) -> None:
     assert "Bearer" not in "".join(
         path.read_text(errors="replace") for path in out.rglob("*") if path.is_file() and path.suffix != ".png"
     )
+
+
+def test_relay_latency_is_the_one_connection_median_minus_the_direct_hosts(bench_results: dict) -> None:
+    latency = bench_results["relay_latency"]
+    assert set(latency) == RELAY_WORKLOADS
+    for workload, servers in latency.items():
+        assert list(servers) == ["ecmahost", "via relay", "via relay, serve --agent"]  # the direct host first
+        direct = servers["ecmahost"]["p50_ms"]
+        for server, figures in servers.items():
+            row = next(
+                r
+                for r in bench_results["workloads"]
+                if r["server"] == server and r["workload"] == f"{workload}, 1 connection"
+            )
+            assert row["concurrency"] == 1
+            assert figures["p50_ms"] == row["p50_ms"] > 0
+            assert figures["added_p50_ms"] == round(row["p50_ms"] - direct, 3)
