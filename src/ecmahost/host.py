@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import gc
 import logging
 import os
@@ -31,6 +30,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+import portalocker
 
 from ecmahost.home import Home
 from ecmahost.observability.log_setup import LoggingSetup, configure_logging
@@ -286,12 +287,13 @@ def _report_agent_end(task: asyncio.Task[None]) -> None:
 
 def _try_lock(path: Path) -> IO[bytes] | None:
     """An open file holding an exclusive lock on `path`, or None when another process holds it. The lock lives
-    as long as the file stays open (the process's life), so a restarted worker can take it over."""
+    as long as the file stays open (the process's life), so a restarted worker can take it over. portalocker is
+    `flock` on POSIX (the same call as before) and `msvcrt.locking` on Windows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("ab")
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        portalocker.lock(handle, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
+    except portalocker.AlreadyLocked:
         handle.close()
         return None
     return handle

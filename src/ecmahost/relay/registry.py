@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import nkeys
+import portalocker
 
 from ecmahost.relay.envelope import heartbeat_subject, site_subjects, valid_token
 
@@ -88,11 +88,11 @@ class RelayHome:
         """One writer at a time: `relay site add`, `agents revoke` and the running relay share these files."""
         self.root.mkdir(parents=True, exist_ok=True)
         with (self.root / ".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            portalocker.lock(lock, portalocker.LockFlags.EXCLUSIVE)  # flock on POSIX, msvcrt on Windows
             try:
                 yield
             finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                portalocker.unlock(lock)
 
     def _save(self, name: str, data: dict[str, Any]) -> None:
         _write(self.root / name, json.dumps(data, indent=2, sort_keys=True))

@@ -1,16 +1,16 @@
 """One CSV file as a table of rows: read (cached until the file changes), and rewritten atomically.
 
-A write takes the table's lock (a thread lock, plus `fcntl.flock` on `<file>.lock` so two host processes on one
-machine also take turns), re-reads the file, applies the change, writes a temporary file in the same folder,
-flushes it to disk and renames it over the original: a reader or a crash sees the old file or the new one, never a
-torn one. It knows rows of strings only; typing and rules belong to the connector.
+A write takes the table's lock (a thread lock, plus an exclusive file lock on `<file>.lock` through portalocker,
+`flock` on POSIX and `msvcrt.locking` on Windows, so two host processes on one machine also take turns), re-reads
+the file, applies the change, writes a temporary file in the same folder, flushes it to disk and renames it over
+the original: a reader or a crash sees the old file or the new one, never a torn one. It knows rows of strings
+only; typing and rules belong to the connector.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import fcntl
 import io
 import os
 import tempfile
@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import portalocker
 
 from ecmahost.connectors.csv.models import CsvConnection
 from ecmahost.connectors.errors import ConfigurationError, TargetUnavailable
@@ -134,14 +136,21 @@ class CsvTable:
         except OSError as exc:
             raise TargetUnavailable(f"cannot lock {self.path.name}: {exc.strerror}") from exc
         with handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:  # blocks until the other process is done (on Windows msvcrt gives up after 10 seconds)
+                portalocker.lock(handle, portalocker.LockFlags.EXCLUSIVE)
+            except portalocker.AlreadyLocked as exc:
+                raise TargetUnavailable(f"cannot lock {self.path.name}: another process holds it") from exc
+            except portalocker.LockException as exc:
+                raise TargetUnavailable(f"cannot lock {self.path.name}: {exc.__cause__ or exc}") from exc
             try:
                 yield
             finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                portalocker.unlock(handle)
 
 
 def _fsync_folder(folder: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a folder as a file; NTFS journals the rename itself
+        return
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
