@@ -4,7 +4,8 @@ Installed by scripts/ensure-haproxy.sh when missing.
 The configuration is what docs/operations.md ("Several hosts behind a load balancer") recommends, with shorter
 check intervals: TLS ends at haproxy with the public certificate and is opened again to each host (`ssl verify
 required` against the hosts' certificates), `GET /health` is the health check, a connection a host refused is
-tried again on another host (`retries`, `option redispatch`; haproxy never resends a request a host received), and
+tried again on another host (`retries`, `option redispatch`; haproxy never resends a request a host received),
+the client's address goes to the host in `X-Forwarded-For` (loopback is in the hosts' `trusted_proxies`), and
 each answer names the host that gave it (`X-Ecmahost-Host`). The admin socket answers `show stat`, from which
 `state()` reads what haproxy thinks of each host.
 """
@@ -47,7 +48,10 @@ def haproxy_config(port: int, front_pem: Path, hosts_ca: Path, hosts: dict[str, 
         "    timeout check 2s\n"
         "    retries 3\n"
         "    option redispatch 1\n"
-        f"frontend scim\n    bind 127.0.0.1:{port} ssl crt {front_pem}\n    default_backend {BACKEND}\n"
+        "    option forwardfor\n"
+        f"frontend scim\n    bind 127.0.0.1:{port} ssl crt {front_pem}\n"
+        "    http-request set-header X-Forwarded-Proto https\n"
+        f"    default_backend {BACKEND}\n"
         f"backend {BACKEND}\n"
         "    balance roundrobin\n"
         "    option httpchk GET /health\n"
