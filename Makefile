@@ -43,15 +43,17 @@ clean:
 
 ## make bench: seed PostgreSQL with SIZE users, run the host over TLS with one worker per core, drive it with wrk
 ## at CONCURRENCY connections for DURATION s per workload; table, JSON and chart in benchmarks/results/.
-## PROFILE=1 also records py-spy profiles of GET filter, POST and PATCH. See docs/performance.md.
+## PROFILE=1 also records py-spy profiles of GET filter, POST and PATCH; SERVER=granian runs the host under granian
+## instead of uvicorn (issue 15). See docs/performance.md.
 SIZE ?= 100000
 CONCURRENCY ?= 16
 DURATION ?= 10
 PROFILE ?=
+SERVER ?= uvicorn
 .PHONY: bench
 bench: $(STAMP) services
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python -m benchmarks.hostbench --size $(SIZE) --concurrency $(CONCURRENCY) --duration $(DURATION) $(if $(PROFILE),--profile)
+	$(BIN)/python -m benchmarks.hostbench --size $(SIZE) --concurrency $(CONCURRENCY) --duration $(DURATION) --server $(SERVER) $(if $(PROFILE),--profile)
 
 ## make soak: the fault soak (tests/reliability/test_soak.py) for SOAK_SECONDS per target (make test runs it for 20 s);
 ## the figures land in test-artifacts/reliability/soak-<target>.json
