@@ -17,7 +17,8 @@ state: recent errors are per worker. Metrics are host-wide: the supervisor empti
 `PROMETHEUS_MULTIPROC_DIR` before it imports prometheus_client, each worker keeps its values in files there, and
 `/metrics` adds them up whichever worker answers (`observability.metrics`). All processes write the same log files
 through a cross-process lock (`observability.log_setup`). Importing this module loads none of the app (the other
-commands need not).
+commands need not). Forking is POSIX only: where `os.fork` does not exist (Windows), `worker_count` refuses more
+than one worker with a message, and the host runs as one process.
 
 Client addresses: uvicorn's proxy-headers middleware takes the client's address from `X-Forwarded-For` (and the
 scheme from `X-Forwarded-Proto`) only when the TCP peer is one of `trusted_proxies` in host.yaml (default: loopback,
@@ -88,12 +89,20 @@ def options_from(
 
 
 def worker_count(text: str) -> int:
-    """`--workers`: a positive number, or `auto` for one worker per CPU core."""
+    """`--workers`: a positive number, or `auto` for one worker per CPU core. More than one needs `os.fork`
+    (the supervisor forks them): where there is none (Windows), a clear refusal instead of a traceback."""
     if text.strip().lower() == "auto":
-        return os.cpu_count() or 1
-    if not text.strip().isdigit() or int(text) < 1:
+        count = os.cpu_count() or 1
+    elif not text.strip().isdigit() or int(text) < 1:
         raise ValueError(f"--workers must be a positive number or 'auto', not {text!r}")
-    return int(text)
+    else:
+        count = int(text)
+    if count > 1 and not hasattr(os, "fork"):
+        raise ValueError(
+            f"--workers {text}: several workers need fork (Linux, macOS), which this platform lacks; "
+            "serve with one worker, and run one host per service instance behind a load balancer for more"
+        )
+    return count
 
 
 def uvicorn_config(

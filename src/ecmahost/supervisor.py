@@ -10,7 +10,8 @@ graceful part (stop accepting, let requests in flight finish). Signals:
   its requests (the socket is shared, so no connection is refused meanwhile).
 
 A worker that exits with `startup_failure` (its app, TLS or socket is broken, and would be on every restart) stops
-the supervisor instead of being replaced. Uses only `multiprocessing`'s fork context and `signal`.
+the supervisor instead of being replaced. Uses only `multiprocessing`'s fork context and `signal`: POSIX only by
+design (SIGHUP and fork do not exist on Windows, where the host runs as one process).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Supervisor:
         self._signals: list[int] = []
         self._wake = threading.Event()
         self._stopping = False
-        self._context = multiprocessing.get_context("fork")  # POSIX; the host needs fcntl there anyway
+        self._context = multiprocessing.get_context("fork")  # POSIX only: server.worker_count checks os.fork
 
     def run(self) -> None:
         """Serve until a stop signal, then stop every worker and wait for them."""
