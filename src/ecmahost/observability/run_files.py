@@ -82,6 +82,10 @@ def read_state(home: Home) -> dict[str, Any] | None:
 
 def pid_exists(pid: int) -> bool:
     """Whether a process with this id exists (under any user)."""
+    if os.name == "nt":  # there `os.kill(pid, 0)` is no probe: 0 is CTRL_C_EVENT, sent to a process group
+        import psutil  # a dependency on Windows only
+
+        return bool(psutil.pid_exists(pid))
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
