@@ -288,7 +288,7 @@ def _report_agent_end(task: asyncio.Task[None]) -> None:
 def _try_lock(path: Path) -> IO[bytes] | None:
     """An open file holding an exclusive lock on `path`, or None when another process holds it. The lock lives
     as long as the file stays open (the process's life), so a restarted worker can take it over. portalocker is
-    `flock` on POSIX (the same call as before) and `msvcrt.locking` on Windows."""
+    `flock` on POSIX and `msvcrt.locking` on Windows."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("ab")
     try:
