@@ -14,6 +14,7 @@ import nats
 import nats.errors
 import pytest
 
+from ecmahost.relay import envelope
 from ecmahost.relay.registry import RelayHome, new_seed
 
 from e2e_host import RunningHost, start_demo_host
@@ -153,6 +154,34 @@ def test_an_agent_of_site_a_never_receives_site_b_requests(stack: RelayStack, ho
     asyncio.run(pose())
     time.sleep(2)
     assert RelayHome(stack.home).seen()[west.id]["hostname"] != "impostor"
+
+
+def test_an_agent_cannot_publish_a_request_so_cannot_forge_a_client_address(
+    stack: RelayStack, host: RunningHost
+) -> None:
+    """Only the relay publishes requests (and sets `Ecmahost-Client` in them): an agent's key that publishes a
+    request envelope, to another site or its own, is refused by the server and reaches no agent."""
+    up = start_agent(stack, "up", "up", host)
+    down = start_agent(stack, "down", "down", host)
+    before = served(stack, down), served(stack, up)
+    errors: list[str] = []
+    forged = envelope.HttpRequest("GET", "/ecma2host_demo/scim/Users", {}, b"", 5000, "192.0.2.66")
+
+    async def forge() -> None:
+        nc = await connect(stack, (up.home / "agent.nk").read_bytes().strip(), errors)
+        for site in ("down", "up"):
+            await nc.publish(
+                envelope.request_subject(site, "demo"), b"", reply="x", headers=envelope.encode_request(forged)
+            )
+        await nc.flush()
+        await asyncio.sleep(0.5)
+        await nc.close()
+
+    asyncio.run(forge())
+    refused = [error.lower() for error in errors if "permissions violation for publish" in error.lower()]
+    for site in ("down", "up"):
+        assert any(f'"ecmahost.req.{site}.demo"' in error for error in refused), errors
+    assert (served(stack, down), served(stack, up)) == before
 
 
 def test_a_revoked_agent_is_cut_off_and_cannot_come_back(stack: RelayStack, host: RunningHost) -> None:
