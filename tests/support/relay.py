@@ -6,6 +6,10 @@ processes, all on loopback, each started through the real CLI.
     agent = stack.register_agent("a1", code, host)   # `ecmahost agent register` (key pair made by the agent)
     agent.start()                              # `ecmahost agent run`; returns once it takes requests
     stack.client("paris") -> httpx.Client at https://localhost:<relay>/sites/paris/ecma2host_demo/scim
+
+`RelayStack(folder, websocket=True)`: NATS also listens for WebSocket over TLS, and the relay hands the agents its
+wss:// URL only (`relay init --agent-nats`), so they never dial the TCP listener; the certificate names localhost
+only (not 127.0.0.1), so an agent that checked a loopback tunnel's address instead of the real name would fail.
 """
 
 from __future__ import annotations
@@ -57,9 +61,11 @@ class AgentProcess:
 
         return public_key((self.home / "agent.nk").read_bytes().strip())
 
+    def settings_data(self) -> dict[str, Any]:
+        return json.loads((self.home / "agent.json").read_text())
+
     def settings(self, **changes: Any) -> None:
-        path = self.home / "agent.json"
-        path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+        (self.home / "agent.json").write_text(json.dumps({**self.settings_data(), **changes}))
 
     def start(self, wait: bool = True) -> None:
         with self.log.open("ab") as out:
@@ -90,6 +96,7 @@ class RelayStack:
     folder: Path
     budget: float = 30.0
     max_body: int = 1048576
+    websocket: bool = False
     home: Path = field(init=False)
     nats: PrivateNats = field(init=False)
     port: int = field(init=False)
@@ -99,10 +106,15 @@ class RelayStack:
     def __post_init__(self) -> None:
         self.home = self.folder / "relay"
         self.home.mkdir(parents=True)
-        self.nats = PrivateNats(self.home)
+        if self.websocket:
+            self.nats = PrivateNats(self.home, websocket=True, names=("localhost",))
+        else:
+            self.nats = PrivateNats(self.home)
+        agent_nats = ["--agent-nats", self.nats.ws_url] if self.websocket else []
         done = ecmahost(
             "relay", "init", "--home", str(self.home), "--nats", self.nats.url, "--nats-ca", str(self.nats.ca),
             "--nats-pid-file", str(self.nats.pid_file), "--budget", str(self.budget), "--max-body", str(self.max_body),
+            *agent_nats,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         self.nats.start()

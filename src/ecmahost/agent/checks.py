@@ -1,9 +1,10 @@
 """`ecmahost agent test`: the guide's agent troubleshooting as ordered checks, each with a fix when it fails.
 
-settings -> DNS -> TCP -> TLS (certificate against `nats_ca`) -> authentication (the agent's nkey) -> permissions
-(its site's subjects) -> the host (`/health` over HTTPS) -> a round trip through the relay and an agent. With a
-proxy, DNS and TCP are checked for the proxy, then CONNECT and TLS through it. A failed check stops the ones that
-depend on it.
+settings -> DNS -> TCP -> TLS (certificate against `nats_ca`, by the server's name) -> for a wss:// URL the
+WebSocket upgrade -> authentication (the agent's nkey) -> permissions (its site's subjects) -> the host (`/health`
+over HTTPS) -> a round trip through the relay and an agent. With a proxy, DNS and TCP are checked for the proxy,
+then CONNECT and TLS through it; the WebSocket and NATS steps dial as the agent does (dial.py). A failed check stops
+the ones that depend on it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 import nats
 import nats.errors
 
 from ecmahost.agent import settings as agent_settings
-from ecmahost.agent.proxy import open_via_proxy, proxy_for, tunnelled
+from ecmahost.agent.dial import certificate_fix, dial, is_websocket, tls_context
+from ecmahost.agent.proxy import default_port, open_via_proxy, proxy_for
 from ecmahost.relay import envelope
 
 
@@ -42,17 +45,20 @@ def run_checks(home: Path) -> Iterator[Check]:
         return
     yield Check("settings", True, f"site {settings.site}, {len(settings.nats_urls)} NATS URL(s)")
     url = urlsplit(settings.nats_urls[0])
-    host, port = url.hostname or "", url.port or 4222
+    host, port = url.hostname or "", url.port or default_port(url.scheme)
+    websocket = is_websocket(settings.nats_urls[0])
     proxy = proxy_for(host, settings.proxy)
     if proxy:  # the proxy resolves and reaches the server: check the way to the proxy, then through it
         parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         steps = [
             lambda: _dns(parts.hostname or ""),
             lambda: _tcp(parts.hostname or "", parts.port or 3128),
-            lambda: asyncio.run(_through_proxy(proxy, host, port, settings.nats_ca)),
+            lambda: asyncio.run(_through_proxy(proxy, host, port, settings.nats_ca, websocket)),
         ]
     else:
-        steps = [lambda: _dns(host), lambda: _tcp(host, port), lambda: _tls(host, port, settings.nats_ca)]
+        steps = [lambda: _dns(host), lambda: _tcp(host, port), lambda: _tls(host, port, settings.nats_ca, websocket)]
+    if websocket:
+        steps.append(lambda: asyncio.run(_websocket(settings)))
     for check in steps:
         result = check()
         for step in result if isinstance(result, list) else [result]:
@@ -85,23 +91,29 @@ def _tcp(host: str, port: int) -> Check:
         return Check("TCP", False, f"{host}:{port}: {exc.strerror or exc}", fix)
 
 
-def _tls(host: str, port: int, ca: str | None) -> Check:
-    """NATS speaks INFO in clear first, then TLS: read the INFO line, then shake hands as the client will."""
-    context = ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
+def _tls_off_fix(websocket: bool) -> str:
+    if websocket:
+        return "the NATS server's websocket listener must have TLS on (websocket { tls { cert_file, key_file } })"
+    return "the NATS server must have TLS on (tls { cert_file, key_file })"
+
+
+def _tls(host: str, port: int, ca: str | None, websocket: bool) -> Check:
+    """NATS speaks INFO in clear first, then TLS (read the INFO line first); WebSocket starts with TLS. Then shake
+    hands as the client will, checking the certificate by the server's name."""
     try:
         with socket.create_connection((host, port), timeout=5) as raw:
-            raw.makefile("rb").readline()
-            with context.wrap_socket(raw, server_hostname=host) as tls:
+            if not websocket:
+                raw.makefile("rb").readline()
+            with tls_context(ca).wrap_socket(raw, server_hostname=host) as tls:
                 subject = dict(item[0] for item in tls.getpeercert()["subject"])  # type: ignore[index]
                 return Check("TLS", True, f"{tls.version()}, certificate for {subject.get('commonName', '?')}")
     except ssl.SSLCertVerificationError as exc:
-        fix = "set nats_ca in agent.json to the CA of the NATS server's certificate, or renew an expired one"
-        return Check("TLS", False, exc.verify_message or str(exc), fix)
+        return Check("TLS", False, exc.verify_message or str(exc), certificate_fix(exc, host))
     except (ssl.SSLError, OSError) as exc:
-        return Check("TLS", False, str(exc), "the NATS server must have TLS on (tls { cert_file, key_file })")
+        return Check("TLS", False, str(exc), _tls_off_fix(websocket))
 
 
-async def _through_proxy(proxy: str, host: str, port: int, ca: str | None) -> list[Check]:
+async def _through_proxy(proxy: str, host: str, port: int, ca: str | None, websocket: bool) -> list[Check]:
     """CONNECT through the proxy, then the TLS handshake with the server inside the tunnel."""
     try:
         reader, writer = await open_via_proxy(proxy, host, port)
@@ -109,20 +121,44 @@ async def _through_proxy(proxy: str, host: str, port: int, ca: str | None) -> li
         fix = f"allow CONNECT to port {port} at the proxy (tinyproxy: ConnectPort {port}; squid: SSL_ports)"
         return [Check("proxy", False, str(exc) or type(exc).__name__, fix)]
     checks = [Check("proxy", True, f"CONNECT {host}:{port} accepted")]
-    context = ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
     try:
-        await asyncio.wait_for(reader.readline(), 10)
-        await writer.start_tls(context, server_hostname=host)
+        if not websocket:
+            await asyncio.wait_for(reader.readline(), 10)
+        await writer.start_tls(tls_context(ca), server_hostname=host)
         tls = writer.get_extra_info("ssl_object")
         subject = dict(item[0] for item in tls.getpeercert()["subject"])
         checks.append(Check("TLS", True, f"{tls.version()}, certificate for {subject.get('commonName', '?')}"))
     except ssl.SSLCertVerificationError as exc:
-        fix = "set nats_ca in agent.json to the CA of the NATS server's certificate (a TLS-inspecting proxy breaks it)"
-        checks.append(Check("TLS", False, exc.verify_message or str(exc), fix))
+        checks.append(Check("TLS", False, exc.verify_message or str(exc), certificate_fix(exc, host)))
     except (TimeoutError, ssl.SSLError, OSError) as exc:
-        checks.append(Check("TLS", False, str(exc), "the NATS server must have TLS on (tls { cert_file, key_file })"))
+        checks.append(Check("TLS", False, str(exc) or type(exc).__name__, _tls_off_fix(websocket)))
     writer.close()
     return checks
+
+
+async def _websocket(settings: agent_settings.AgentSettings) -> Check:
+    """The HTTP upgrade to WebSocket at the URL's path, dialled as the agent dials it (proxy, TLS name, Host)."""
+    url = settings.nats_urls[0]
+    way = await dial([url], settings.proxy, settings.nats_ca)
+    headers = {name: values[0] for name, values in way.options.get("ws_connection_headers", {}).items()}
+    fix = (
+        "nats_urls must name the NATS server's websocket listener (websocket { port } in its config; "
+        "any path), and a reverse proxy in front of it must pass the Upgrade"
+    )
+    try:
+        async with (
+            asyncio.timeout(10),
+            aiohttp.ClientSession() as session,
+            session.ws_connect(way.servers[0], ssl=way.options["tls"], headers=headers),
+        ):
+            pass
+    except aiohttp.WSServerHandshakeError as exc:
+        return Check("WebSocket", False, f"{url}: the upgrade was answered {exc.status} {exc.message}", fix)
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        return Check("WebSocket", False, f"{url}: {exc or type(exc).__name__}", fix)
+    finally:
+        await way.close()
+    return Check("WebSocket", True, f"{url}: upgraded")
 
 
 async def _nats(settings: agent_settings.AgentSettings, seed: bytes) -> list[Check]:
@@ -131,16 +167,14 @@ async def _nats(settings: agent_settings.AgentSettings, seed: bytes) -> list[Che
     async def on_error(exc: Exception) -> None:
         errors.append(str(exc))
 
-    context = ssl.create_default_context(cafile=settings.nats_ca) if settings.nats_ca else None
-    servers, tls_name, tunnels = await tunnelled(settings.nats_urls, settings.proxy)
-    try:
+    way = await dial(settings.nats_urls, settings.proxy, settings.nats_ca)
+    try:  # over WebSocket nats-py retries a failed dial until max_reconnect_attempts (0 would mean without end)
         nc = await nats.connect(
-            servers, tls=context, tls_hostname=tls_name, nkeys_seed_str=seed.decode(), allow_reconnect=False,
-            max_reconnect_attempts=0, connect_timeout=5, error_cb=on_error,
+            way.servers, **way.options, nkeys_seed_str=seed.decode(), allow_reconnect=False,
+            max_reconnect_attempts=1, reconnect_time_wait=0.2, connect_timeout=5, error_cb=on_error,
         )  # fmt: skip
     except (TimeoutError, nats.errors.Error, OSError) as exc:
-        for tunnel in tunnels:
-            await tunnel.close()
+        await way.close()
         fix = "this agent is not (or no longer) registered: run `ecmahost relay site add` and `agent register`"
         return [Check("authentication", False, " ".join([str(exc), *errors]).strip() or type(exc).__name__, fix)]
     checks = [Check("authentication", True, "the NATS server accepted the agent's key")]
@@ -149,8 +183,7 @@ async def _nats(settings: agent_settings.AgentSettings, seed: bytes) -> list[Che
     await nc.flush()
     await asyncio.sleep(0.3)
     await nc.close()
-    for tunnel in tunnels:
-        await tunnel.close()
+    await way.close()
     refused = [error for error in errors if "permission" in error.lower()]
     if refused:
         fix = f"re-register the agent for site {settings.site}; the relay's nats-auth.conf must list its key"

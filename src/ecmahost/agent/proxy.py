@@ -94,18 +94,26 @@ class Tunnel:
             self.server.close()
 
 
-async def tunnelled(urls: list[str], configured: str | None) -> tuple[list[str], str | None, list[Tunnel]]:
-    """The NATS URLs to dial (loopback tunnels where a proxy applies), the TLS name to check, and the tunnels."""
-    dialled, tunnels, tls_name = [], [], None
+DEFAULT_PORTS = {"wss": 443, "ws": 80}
+
+
+def default_port(scheme: str) -> int:
+    """The port a NATS URL without one means: 443 for wss://, 4222 for nats:// and tls://."""
+    return DEFAULT_PORTS.get(scheme, 4222)
+
+
+async def tunnelled(urls: list[str], configured: str | None) -> tuple[list[str], list[Tunnel]]:
+    """The NATS URLs to dial (a loopback tunnel's address where a proxy applies; a WebSocket URL keeps its path),
+    and the tunnels."""
+    dialled, tunnels = [], []
     for url in urls:
         parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port or 4222
+        host, port = parts.hostname or "", parts.port or default_port(parts.scheme)
         proxy = proxy_for(host, configured)
         if proxy is None:
             dialled.append(url)
             continue
         tunnel = Tunnel(proxy, host, port)
-        dialled.append(f"{parts.scheme}://127.0.0.1:{await tunnel.start()}")
+        dialled.append(parts._replace(netloc=f"127.0.0.1:{await tunnel.start()}").geturl())
         tunnels.append(tunnel)
-        tls_name = host
-    return dialled, tls_name, tunnels
+    return dialled, tunnels

@@ -28,9 +28,9 @@ import nats.errors
 
 from ecmahost import __version__
 from ecmahost.agent import settings as agent_settings
+from ecmahost.agent.dial import Dial, certificate_error, certificate_fix, dial
 from ecmahost.agent.forwarder import Forwarder, Sender
 from ecmahost.agent.logs import apply_verbose
-from ecmahost.agent.proxy import Tunnel, tunnelled
 from ecmahost.relay import envelope
 from ecmahost.relay.registry import public_key
 
@@ -64,7 +64,7 @@ class Agent:
         self.served = 0
         self.nc: Any = None
         self.forwarder: Sender | None = None
-        self.tunnels: list[Tunnel] = []
+        self.dial: Dial | None = None
 
     def _https_forwarder(self, max_reply: int) -> Forwarder:
         return Forwarder(self.settings.host_url, self.settings.host_ca, max_reply)
@@ -101,29 +101,28 @@ class Agent:
         beats.cancel()
         await self.forwarder.close()
         await self.nc.drain()
-        for tunnel in self.tunnels:
-            await tunnel.close()
+        if self.dial is not None:
+            await self.dial.close()
         log.info("agent stopped")
 
     async def _connect(self) -> Any:
         """The first connection, retried with a growing backoff (nats-py reconnects by itself afterwards)."""
         delay = self.settings.reconnect_seconds
-        servers, tls_name, self.tunnels = await tunnelled(self.settings.nats_urls, self.settings.proxy)
-        if self.tunnels:
-            log.info("reaching NATS through the proxy %s", _without_password(self.tunnels[0].proxy))
+        self.dial = await dial(self.settings.nats_urls, self.settings.proxy, self.settings.nats_ca)
+        if self.dial.tunnels:
+            log.info("reaching NATS through the proxy %s", _without_password(self.dial.tunnels[0].proxy))
         while not self.stopping.is_set():
             try:
                 nc = await nats.connect(
-                    servers=servers,
-                    tls=_tls(self.settings.nats_ca),
-                    tls_hostname=tls_name,
+                    servers=self.dial.servers,
+                    **self.dial.options,
                     nkeys_seed_str=self.seed.decode(),
                     name=f"ecmahost-agent {socket.gethostname()}",
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=self.settings.reconnect_seconds,
                     allow_reconnect=True,
                     connect_timeout=5,
-                    error_cb=_log_error,
+                    error_cb=self._log_error,
                     disconnected_cb=_log_disconnected,
                     reconnected_cb=self._on_reconnected,
                 )
@@ -137,6 +136,16 @@ class Agent:
             self.connected_since = time.time()
             return nc
         return None
+
+    async def _log_error(self, exc: Exception) -> None:
+        """nats-py's errors, a refused certificate with its fix (nats-py retries it without end)."""
+        refused = certificate_error(exc)
+        if refused is None:
+            log.warning("NATS: %s", exc or type(exc).__name__)
+            return
+        hosts = ", ".join(sorted({urlsplit(url).hostname or url for url in self.settings.nats_urls}))
+        fix = certificate_fix(refused, hosts)
+        log.warning("NATS: the server's TLS certificate was refused: %s; fix: %s", refused.verify_message, fix)
 
     async def _on_reconnected(self) -> None:
         self.connected_since = time.time()
@@ -197,14 +206,6 @@ class Agent:
 def _without_password(proxy: str) -> str:
     parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     return f"{parts.scheme}://{parts.hostname}:{parts.port}"
-
-
-def _tls(ca: str | None) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=ca) if ca else ssl.create_default_context()
-
-
-async def _log_error(exc: Exception) -> None:
-    log.warning("NATS: %s", exc or type(exc).__name__)
 
 
 async def _log_disconnected() -> None:

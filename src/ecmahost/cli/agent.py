@@ -38,6 +38,10 @@ def register_command(
     proxy: Annotated[
         str | None, typer.Option("--proxy", help="HTTP proxy for the relay and NATS (default: https_proxy).")
     ] = None,
+    nats: Annotated[
+        list[str] | None,
+        typer.Option("--nats", help="NATS URL(s) to dial instead of the relay's, e.g. wss://nats.example.org."),
+    ] = None,
 ) -> None:
     """Create this agent's key pair here and register its public key (only) with the relay."""
     import ssl
@@ -47,6 +51,9 @@ def register_command(
     from ecmahost.agent import settings as agent_settings
     from ecmahost.relay.registry import new_seed, public_key
 
+    problem = agent_settings.nats_urls_problem(nats) if nats else None
+    if problem:
+        fail(f"--nats: {problem}")
     seed = new_seed()
     verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(relay_ca)) if relay_ca else True
     try:
@@ -62,6 +69,7 @@ def register_command(
     if answer.status_code != 201:
         fail(f"the relay refused the registration ({answer.status_code}): {_detail(answer)}")
     data = answer.json()
+    nats_urls = nats or data["nats_urls"]
     home.mkdir(parents=True, exist_ok=True)
     seed_path = agent_settings.seed_file(home)
     seed_path.touch(mode=0o600)
@@ -71,7 +79,7 @@ def register_command(
         home,
         agent_settings.AgentSettings(
             site=data["site"],
-            nats_urls=data["nats_urls"],
+            nats_urls=nats_urls,
             host_url=host_url,
             host_ca=str(host_ca.resolve()) if host_ca else None,
             nats_ca=str(nats_ca.resolve()) if nats_ca else None,
@@ -80,6 +88,10 @@ def register_command(
             proxy=proxy,
         ),
     )
+    problem = agent_settings.nats_urls_problem(nats_urls)
+    if problem:
+        path = agent_settings.settings_file(home)
+        fail(f"registered agent {public_key(seed)[:12]}.., but the relay's NATS URLs: {problem}; edit {path}")
     say(f"registered agent {public_key(seed)[:12]}.. for site {data['site']}; start it with `ecmahost agent run`")
 
 
