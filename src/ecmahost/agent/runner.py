@@ -12,6 +12,7 @@ then awaits the task at shutdown, before the connectors close.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -84,6 +85,8 @@ class Agent:
         """Connect, take the site's requests until `stop`, then drain and leave."""
         self.nc = await self._connect()
         if self.nc is None:
+            if self.dial is not None:
+                await self.dial.close()
             return
         self.forwarder = self.make_forwarder(self.nc.max_payload - HEADER_ROOM)
         site = self.settings.site
@@ -112,8 +115,10 @@ class Agent:
         if self.dial.tunnels:
             log.info("reaching NATS through the proxy %s", _without_password(self.dial.tunnels[0].proxy))
         while not self.stopping.is_set():
+            nc = nats.NATS()
             try:
-                nc = await nats.connect(
+                connected = await self._unless_stopped(
+                    nc,
                     servers=self.dial.servers,
                     **self.dial.options,
                     nkeys_seed_str=self.seed.decode(),
@@ -133,9 +138,27 @@ class Agent:
                 except TimeoutError:
                     delay = min(delay * 2, MAX_BACKOFF)
                 continue
+            if not connected:
+                return None
             self.connected_since = time.time()
             return nc
         return None
+
+    async def _unless_stopped(self, nc: Any, **options: Any) -> bool:
+        """`nc.connect(**options)`, given up when `stop` comes first (with max_reconnect_attempts=-1 nats-py retries
+        a failing first connection, a refused certificate too, without end: SIGTERM must not wait for it)."""
+        connecting = asyncio.ensure_future(nc.connect(**options))
+        stopped = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait((connecting, stopped), return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if connecting.done():
+            connecting.result()
+            return True
+        connecting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await connecting
+        await nc.close()
+        return False
 
     async def _log_error(self, exc: Exception) -> None:
         """nats-py's errors, a refused certificate with its fix (nats-py retries it without end)."""
