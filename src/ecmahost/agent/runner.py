@@ -236,4 +236,16 @@ async def _log_disconnected() -> None:
 
 
 def run_agent(home: Path) -> None:
-    asyncio.run(Agent(home).run())
+    """`agent run` on uvloop where it is installed (uvicorn[standard] installs it except on Windows), as uvicorn's
+    `loop="auto"` runs the host and the relay: the agent's work per request is mostly event-loop and socket work (a
+    NATS message in, an HTTPS request to the host, a reply out), which uvloop does in C."""
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(Agent(home).run())
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # Windows: asyncio's own loop
+        return None
+    return uvloop.new_event_loop
