@@ -53,7 +53,11 @@ def init_command(
     ] = None,
     agent_nats: Annotated[
         list[str] | None,
-        typer.Option("--agent-nats", help="NATS URL(s) as the agents reach them, if not --nats (e.g. a public name)."),
+        typer.Option(
+            "--agent-nats",
+            help="NATS URL(s) as the agents reach them, if not --nats: a public name, or wss://nats.example.org "
+            "(NATS over WebSocket on 443) for sites that allow outbound HTTPS only.",
+        ),
     ] = None,
     budget: Annotated[float, typer.Option("--budget", help="Seconds a request may take (then 504).")] = 30.0,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (then 413).")] = 1048576,
@@ -66,7 +70,12 @@ def init_command(
     ] = None,
 ) -> None:
     """Create the relay's NATS identity and authorization file, and save its settings."""
+    from ecmahost.agent.settings import nats_urls_problem
     from ecmahost.settings import proxy_address
+
+    problem = nats_urls_problem(agent_nats) if agent_nats else None
+    if problem:
+        fail(f"--agent-nats: {problem}")
 
     try:
         proxies = [proxy_address(item) for item in trusted_proxy or []]

@@ -1,5 +1,6 @@
 """`ecmahost relay init --trusted-proxy`: the front proxies whose X-Forwarded-For names the client are saved in
-relay.json and handed to uvicorn's proxy-headers middleware by `relay serve`; none by default, `*` refused."""
+relay.json and handed to uvicorn's proxy-headers middleware by `relay serve`; none by default, `*` refused.
+`--agent-nats`: the URLs agents are told at registration, wss:// ones too, never a mix of wss:// and tls://."""
 
 from __future__ import annotations
 
@@ -53,4 +54,22 @@ def test_a_trusted_proxy_that_is_not_an_address_or_network_is_refused(
     result = init(runner, tmp_path, proxy)
     assert result.exit_code == 1
     assert "is not an IP address or network" in result.stderr
+    assert not (tmp_path / "relay.json").exists()
+
+
+def init_arguments(home: Path) -> list[str]:
+    return ["relay", "init", "--home", str(home), "--nats", "tls://127.0.0.1:4222"]
+
+
+def test_agent_nats_urls_over_websocket_are_saved_for_registration(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, [*init_arguments(tmp_path), "--agent-nats", "wss://nats.example.org"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "relay.json").read_text())["agent_nats_urls"] == ["wss://nats.example.org"]
+
+
+def test_agent_nats_urls_that_mix_websocket_and_tls_are_refused(runner: CliRunner, tmp_path: Path) -> None:
+    mixed = ["--agent-nats", "wss://nats.example.org", "--agent-nats", "tls://nats.example.org:4222"]
+    result = runner.invoke(app, [*init_arguments(tmp_path), *mixed])
+    assert result.exit_code == 1
+    assert "cannot be mixed" in result.stderr
     assert not (tmp_path / "relay.json").exists()
