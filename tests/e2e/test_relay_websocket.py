@@ -1,6 +1,7 @@
 """Agents that reach NATS over WebSocket (wss://) only: the relay hands them the wss:// URL at registration, they
-serve their site through an HTTP CONNECT proxy (tinyproxy allowing the WebSocket port only) or directly, and a
-certificate that does not carry the URL's name is named with its fix by `agent test` and in the agent's log."""
+serve their site through an HTTP CONNECT proxy (tinyproxy allowing the WebSocket port only) or directly, `agent run`
+and `serve --agent` alike, and a certificate that does not carry the URL's name is named with its fix by
+`agent test` and in the agent's log."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from e2e_host import RunningHost, start_demo_host
+from e2e_host import RunningHost, start_demo_host, start_host
 from entra_requests import create_user
 from support.nats import PrivateNats
 from support.proxy import PrivateProxy
-from support.relay import AgentProcess, RelayStack, ecmahost
+from support.relay import AgentProcess, RelayStack, ecmahost, wait_for_line
 
 pytestmark = pytest.mark.e2e
 
@@ -86,6 +87,29 @@ def test_an_agent_dials_websocket_directly_without_a_proxy(stack: RelayStack, ho
     assert checks.returncode == 0, checks.stdout
     assert "OK   WebSocket" in checks.stdout
     assert "proxy" not in checks.stdout
+
+
+def test_serve_agent_takes_its_sites_requests_over_websocket_through_the_proxy(
+    stack: RelayStack, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The host's own agent (`serve --agent`, in uvicorn's event loop) dials as `agent run` does."""
+    assert stack.nats.ws_port is not None
+    home = tmp_path_factory.mktemp("ws-serve-agent") / "home"
+    start_demo_host(home).stop()
+    assert ecmahost("log-level", "information", "--source", "host", "--home", str(home)).returncode == 0
+    proxy = PrivateProxy(tmp_path_factory.mktemp("ws-serve-proxy"), [stack.nats.ws_port])
+    code = stack.add_site("ws-in-host")
+    agent = stack.register_agent("ws-in-host", code, "https://unused.invalid", home / "certs" / "host.crt")
+    stack.agents.remove(agent)  # no `agent run`: the host runs it
+    agent.settings(proxy=proxy.url)
+    host = start_host(home, ["serve", "--home", str(home), "--bind", "127.0.0.1", "--agent", str(agent.home)])
+    try:
+        wait_for_line(host.log, "taking requests for the host in this process", host.process)
+        a_user_reaches_the_host(stack, host, "ws-in-host", "ws.in.host")
+        assert f"CONNECT localhost:{stack.nats.ws_port}" in proxy.connects()
+    finally:
+        host.stop()
+        proxy.stop()
 
 
 @pytest.fixture
