@@ -130,3 +130,29 @@ def test_the_host_believes_x_forwarded_for_only_from_its_trusted_proxies(stack: 
         assert f"from {GOOD}" not in host_log(host)
     finally:
         host.stop()
+
+
+def test_behind_a_trusted_front_proxy_the_relay_takes_the_client_from_x_forwarded_for(tmp_path: Path) -> None:
+    """`relay init --trusted-proxy 127.0.0.5`: from that peer the first address of X-Forwarded-For from the right
+    that is not a trusted proxy is the client; any other peer is the client itself, whatever it sends."""
+    proxy = "127.0.0.5"
+    relay = RelayStack(tmp_path / "relay", budget=10, trusted_proxies=(proxy,))
+    try:
+        host = in_process_agent(relay, tmp_path, "behind-proxy")
+        try:
+            with (
+                client(relay, "behind-proxy", proxy, TOKEN) as front,
+                client(relay, "behind-proxy", BAD, TOKEN) as other,
+            ):
+                forwarded = front.get("/Users", headers={"X-Forwarded-For": f"203.0.113.9, 192.0.2.7, {proxy}"})
+                spoofed = other.get("/Users", headers={"X-Forwarded-For": "192.0.2.8"})
+            expected = {forwarded.headers["x-request-id"]: "192.0.2.7", spoofed.headers["x-request-id"]: BAD}
+            wait_for(lambda: all(request_id in host_log(host) for request_id in expected), "both request lines")
+            lines = host_log(host).splitlines()
+            for request_id, address in expected.items():
+                (line,) = [line for line in lines if request_id in line]
+                assert f" from {address} (request " in line
+        finally:
+            host.stop()
+    finally:
+        relay.stop()

@@ -97,6 +97,8 @@ class RelayStack:
     budget: float = 30.0
     max_body: int = 1048576
     websocket: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    """`relay init --trusted-proxy` for each: front proxies whose X-Forwarded-For names the client"""
     home: Path = field(init=False)
     nats: PrivateNats = field(init=False)
     port: int = field(init=False)
@@ -115,6 +117,7 @@ class RelayStack:
             "relay", "init", "--home", str(self.home), "--nats", self.nats.url, "--nats-ca", str(self.nats.ca),
             "--nats-pid-file", str(self.nats.pid_file), "--budget", str(self.budget), "--max-body", str(self.max_body),
             *agent_nats,
+            *(part for proxy in self.trusted_proxies for part in ("--trusted-proxy", proxy)),
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         self.nats.start()
