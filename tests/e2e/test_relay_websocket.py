@@ -124,16 +124,15 @@ def misnamed_nats(tmp_path: Path) -> Iterator[PrivateNats]:
     server.stop()
 
 
-def misnamed_agent(folder: Path, nats: PrivateNats, proxy: str | None) -> AgentProcess:
+def agent_of(folder: Path, url: str, ca: Path, proxy: str | None = None) -> AgentProcess:
+    """An agent home written by hand (no relay): it dials `url`, trusting `ca`."""
     from ecmahost.agent import settings as agent_settings
     from ecmahost.relay.registry import new_seed
 
     home = folder / "agent"
     agent_settings.save(
         home,
-        agent_settings.AgentSettings(
-            site="misnamed", nats_urls=[nats.ws_url], nats_ca=str(nats.ca), proxy=proxy, reconnect_seconds=0.5
-        ),
+        agent_settings.AgentSettings(site="lone", nats_urls=[url], nats_ca=str(ca), proxy=proxy, reconnect_seconds=0.5),
     )
     agent_settings.seed_file(home).write_bytes(new_seed())
     return AgentProcess(home, folder / "agent.log")
@@ -145,7 +144,7 @@ def test_a_certificate_without_the_urls_name_is_named_with_its_fix(
 ) -> None:
     assert misnamed_nats.ws_port is not None
     proxy = PrivateProxy(tmp_path / "proxy", [misnamed_nats.ws_port]) if through_proxy else None
-    agent = misnamed_agent(tmp_path, misnamed_nats, proxy.url if proxy else None)
+    agent = agent_of(tmp_path, misnamed_nats.ws_url, misnamed_nats.ca, proxy.url if proxy else None)
     try:
         checks = ecmahost("agent", "test", "--home", str(agent.home))
         assert checks.returncode == 1
@@ -168,3 +167,14 @@ def test_a_certificate_without_the_urls_name_is_named_with_its_fix(
         agent.stop()
         if proxy:
             proxy.stop()
+
+
+def test_a_wss_url_that_is_not_a_websocket_listener_fails_at_the_upgrade(host: RunningHost, tmp_path: Path) -> None:
+    """An HTTPS server that is not NATS's WebSocket listener (here the host): TLS passes, the upgrade does not."""
+    agent = agent_of(tmp_path, f"wss://localhost:{host.port}/nats", host.cert)
+    checks = ecmahost("agent", "test", "--home", str(agent.home))
+    assert checks.returncode == 1
+    assert "OK   TLS" in checks.stdout, checks.stdout
+    assert "FAIL WebSocket" in checks.stdout
+    assert "the upgrade was answered 404" in checks.stdout
+    assert "fix: nats_urls must name the NATS server's websocket listener" in checks.stdout
