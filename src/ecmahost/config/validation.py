@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -47,52 +48,85 @@ def validate_connector(
     generic, specific = _split_object_types(plain)
     generic.pop("connection", None)  # validated against the type's own model below
     config = _validate_model(ConnectorConfig, generic, (), issues)
-    name = plain.get("name")
-    if expected_name is not None and isinstance(name, str) and name != expected_name:
-        issues.append(
-            Issue(
-                "name",
-                f"{name!r} does not match the file name {expected_name}.yaml",
-                fix=f"set `name: {expected_name}` or rename the file to {name}.yaml",
-            )
-        )
-    token = plain.get("token")
-    if isinstance(token, Mapping) and isinstance(token.get("hash"), str):
-        try:
-            tokens.parse_hash(token["hash"])
-        except ValueError as exc:
-            issues.append(
-                Issue(
-                    "token.hash",
-                    f"not a token hash: {exc}",
-                    fix=f"set the token again with `ecmahost connector set-token {name}`",
-                )
-            )
-    models = _settings_models(plain.get("type"), issues)
-    connection: Any = None
-    targets: dict[str, Any] = {}
-    if models is not None:
-        connection = _validate_connection(
-            models.connection,
-            plain,
-            issues,
-            file=file,
-            home=home,
-            name=str(name),
-            allow_plaintext=allow_plaintext,
-            require_env=require_env,
-        )
-        for type_name, keys in specific.items():
-            targets[type_name] = _validate_target(models.object_type, type_name, keys, issues)
+    issues.extend(_name_issues(plain.get("name"), expected_name))
+    issues.extend(_token_issues(plain))
+    secrets_context = _SecretsContext(file, home, allow_plaintext, require_env)
+    connection, targets = _validate_type_settings(plain, specific, issues, secrets_context)
     if config is not None:
-        for type_name, object_type in config.object_types.items():
-            issues.extend(_cross_field_issues(type_name, object_type))
-            issues.extend(
-                Issue(p.path, p.problem, fix=p.fix) for p in views_problems(type_name, object_type, config.views)
-            )
+        issues.extend(_object_type_issues(config))
     if issues:
         raise ConfigFileError(file, [_with_line(issue, raw) for issue in issues])
     assert config is not None
+    return _with_type_settings(config, connection, targets)
+
+
+@dataclass(frozen=True, slots=True)
+class _SecretsContext:
+    """Where the connection's secrets are resolved from, and how strictly."""
+
+    file: str
+    home: Home
+    allow_plaintext: bool
+    require_env: bool
+
+
+def _name_issues(name: Any, expected_name: str | None) -> list[Issue]:
+    """The connector's `name` must be the file's stem."""
+    if expected_name is None or not isinstance(name, str) or name == expected_name:
+        return []
+    return [
+        Issue(
+            "name",
+            f"{name!r} does not match the file name {expected_name}.yaml",
+            fix=f"set `name: {expected_name}` or rename the file to {name}.yaml",
+        )
+    ]
+
+
+def _token_issues(plain: dict[str, Any]) -> list[Issue]:
+    """A stored `token.hash` must be one `tokens.parse_hash` reads."""
+    token = plain.get("token")
+    if not isinstance(token, Mapping) or not isinstance(token.get("hash"), str):
+        return []
+    try:
+        tokens.parse_hash(token["hash"])
+    except ValueError as exc:
+        return [
+            Issue(
+                "token.hash",
+                f"not a token hash: {exc}",
+                fix=f"set the token again with `ecmahost connector set-token {plain.get('name')}`",
+            )
+        ]
+    return []
+
+
+def _validate_type_settings(
+    plain: dict[str, Any], specific: dict[str, dict[str, Any]], issues: list[Issue], context: _SecretsContext
+) -> tuple[Any, dict[str, Any]]:
+    """The connection and each object type's target, against the connector type's settings models (None and {}
+    when the type is unknown: the issue says so)."""
+    models = _settings_models(plain.get("type"), issues)
+    if models is None:
+        return None, {}
+    connection = _validate_connection(models.connection, plain, issues, context)
+    targets = {
+        type_name: _validate_target(models.object_type, type_name, keys, issues) for type_name, keys in specific.items()
+    }
+    return connection, targets
+
+
+def _object_type_issues(config: ConnectorConfig) -> list[Issue]:
+    """Each object type's cross-field rules, then its views' problems."""
+    found: list[Issue] = []
+    for type_name, object_type in config.object_types.items():
+        found.extend(_cross_field_issues(type_name, object_type))
+        found.extend(Issue(p.path, p.problem, fix=p.fix) for p in views_problems(type_name, object_type, config.views))
+    return found
+
+
+def _with_type_settings(config: ConnectorConfig, connection: Any, targets: dict[str, Any]) -> ConnectorConfig:
+    """The generic config completed with the validated connection and each object type's target."""
     object_types = {
         type_name: object_type.model_copy(update={"target": targets.get(type_name)})
         for type_name, object_type in config.object_types.items()
@@ -138,12 +172,7 @@ def _validate_connection(
     model: type[BaseModel],
     plain: dict[str, Any],
     issues: list[Issue],
-    *,
-    file: str,
-    home: Home,
-    name: str,
-    allow_plaintext: bool,
-    require_env: bool,
+    context: _SecretsContext,
 ) -> Any:
     raw_connection = plain.get("connection") or {}
     if not isinstance(raw_connection, Mapping):
@@ -152,11 +181,11 @@ def _validate_connection(
     try:
         resolved = secrets.resolve_secrets(
             raw_connection,
-            home,
-            file=file,
-            connector=name,
-            allow_plaintext=allow_plaintext,
-            require_env=require_env,
+            context.home,
+            file=context.file,
+            connector=str(plain.get("name")),
+            allow_plaintext=context.allow_plaintext,
+            require_env=context.require_env,
         )
     except ConfigFileError as exc:
         issues.extend(exc.issues)
