@@ -19,6 +19,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from support.listening import wait_listening
 from support.private_servers import free_port, missing
 
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -78,17 +79,11 @@ class PrivateHaproxy:
             raise RuntimeError(f"haproxy refused its configuration:\n{checked.stdout}{checked.stderr}")
         with self.log.open("wb") as out:
             self.process = subprocess.Popen([HAPROXY, "-db", "-f", str(self.config)], stdout=out, stderr=out)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"haproxy exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("haproxy did not start")
+        try:
+            wait_listening(self.process, self.port, "haproxy", seconds=10, log_tail=self.log.read_text)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def command(self, line: str) -> str:
         """One command on the admin socket (`show stat`, `show servers state`, ...), its whole answer."""

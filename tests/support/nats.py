@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from support.listening import wait_listening
 from support.private_servers import free_port, missing
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
@@ -132,16 +131,7 @@ class PrivateNats:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen([NATS_SERVER, "-c", str(self.config)], stdout=out, stderr=out)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nats-server exited:\n{self.log.read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"nats-server did not listen:\n{self.log.read_text()[-2000:]}")
+        wait_listening(self.process, self.port, "nats-server", log_tail=lambda: self.log.read_text()[-2000:])
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:

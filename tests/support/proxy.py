@@ -4,11 +4,10 @@ Installed by scripts/ensure-tinyproxy.sh when missing."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
+from support.listening import wait_listening
 from support.private_servers import free_port, missing
 
 TINYPROXY = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
@@ -29,14 +28,7 @@ class PrivateProxy:
         )
         self.process = subprocess.Popen([TINYPROXY, "-d", "-c", str(self.config)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("tinyproxy did not start")
+        wait_listening(self.process, self.port, "tinyproxy", seconds=10)
 
     @property
     def url(self) -> str:

@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,8 @@ from typing import TypeVar
 
 import pytest
 from ldap3 import NONE, Connection, Server
+
+from support.listening import wait_listening
 
 SLAPD = "/usr/sbin/slapd"
 SCHEMA_DIR = Path("/etc/ldap/schema")
@@ -105,17 +106,11 @@ class Slapd:
             stderr=subprocess.STDOUT,
         )
         log.close()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"slapd exited with {self.process.returncode}: {self.log_tail()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"slapd did not listen on {self.port}: {self.log_tail()}")
+        try:
+            wait_listening(self.process, self.port, "slapd", log_tail=self.log_tail)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         process, self.process = self.process, None
