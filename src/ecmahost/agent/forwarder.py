@@ -69,7 +69,10 @@ def host_reply(
 
 
 class Forwarder:
-    """One pooled HTTPS client to the host, shared by every request of the agent."""
+    """One pool of HTTPS connections to the host, shared by every request of the agent. Requests go straight to
+    httpx's transport (its connection pool): httpx's client layer above it (cookie jar, redirects, auth, default
+    headers, URL merging) has nothing to do for a relayed request and was about a quarter of the agent's Python
+    calls per request."""
 
     def __init__(
         self, host_url: str, host_ca: str | None, max_reply: int, transport: httpx.AsyncBaseTransport | None = None
@@ -80,8 +83,8 @@ class Forwarder:
         """what the agent's log names as where requests go"""
         self.max_reply = max_reply
         # trust_env off: https_proxy is for reaching NATS, the host is on this network
-        self.client = httpx.AsyncClient(
-            verify=verify, limits=httpx.Limits(max_connections=64), trust_env=False, transport=transport
+        self.transport = transport or httpx.AsyncHTTPTransport(
+            verify=verify, limits=httpx.Limits(max_connections=64), trust_env=False
         )
 
     async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:
@@ -89,24 +92,29 @@ class Forwarder:
         request = decoded(headers, body)
         if not isinstance(request, envelope.HttpRequest):
             return request
+        outgoing = httpx.Request(
+            request.method,
+            self.host_url + request.path,
+            headers=_host_headers(request),
+            content=request.body,
+            extensions={"timeout": httpx.Timeout(request.budget_ms / 1000).as_dict()},
+        )
         try:
-            answer = await self.client.request(
-                request.method,
-                self.host_url + request.path,
-                headers=_host_headers(request),
-                content=request.body,
-                timeout=request.budget_ms / 1000,
-            )
+            answer = await self.transport.handle_async_request(outgoing)
+            try:
+                content = await answer.aread()
+            finally:
+                await answer.aclose()
         except httpx.TimeoutException:
             return error_reply(errors.GatewayTimeout("the host did not answer the agent in time"))
         except httpx.HTTPError as exc:
             log.warning("cannot reach the host at %s: %s", self.host_url, type(exc).__name__)
             detail = "the agent cannot reach its host; check `ecmahost agent test`"
             return error_reply(errors.TargetUnavailable(detail, retry_after=RETRY_AFTER))
-        return host_reply(answer.status_code, answer.headers.multi_items(), answer.content, self.max_reply)
+        return host_reply(answer.status_code, answer.headers.multi_items(), content, self.max_reply)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.transport.aclose()
 
 
 def _host_headers(request: envelope.HttpRequest) -> dict[str, str]:
