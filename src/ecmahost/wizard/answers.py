@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecmahost.config.model import AnchorGeneration, AttributeType, SchemaViews
-from ecmahost.connectors.base import DiscoveredObjectClass, DiscoveredSchema
+from ecmahost.connectors.base import DiscoveredAttribute, DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.wizard.child_tables import render_child_tables, select_child_attributes
 from ecmahost.wizard.discovery import combined_class
 from ecmahost.wizard.draft import ConnectorDraft, Deprovision, ObjectTypeDraft, SelectedAttribute
@@ -184,47 +184,101 @@ def apply_object_type(
 ) -> ObjectTypeDraft:
     """Set `draft.object_types[type_name]`: the existing object type when the container did not change (with the
     given object type answers applied), else the proposal from discovery; then every explicit answer."""
-    current = draft.object_types.get(type_name)
     users = place_of(draft.object_types["User"]) if type_name == "Group" and "User" in draft.object_types else ""
     _complete_member_keys(type_name, answers, profile, schema, users)
+    current = draft.object_types.get(type_name)
+    object_type, discovered = _start_object_type(current, type_name, answers, profile, schema, users)
+    known = {a.name: a for a in discovered.attributes} if discovered and not profile.new_containers else {}
+    _apply_map(object_type, type_name, answers, known)
+    _apply_cardinality(object_type, type_name, answers, known)
+    for attribute in answers.drop:
+        object_type.attributes.pop(attribute, None)
+    object_type.attributes.pop(member_holder(object_type.target), None)
+    _apply_anchor(object_type, type_name, answers, discovered)
+    _apply_dn_and_deprovisioning(object_type, answers)
+    draft.object_types[type_name] = object_type
+    _check_link(draft, schema)
+    return object_type
+
+
+def _start_object_type(
+    current: ObjectTypeDraft | None,
+    type_name: str,
+    answers: ObjectTypeAnswers,
+    profile: TypeProfile,
+    schema: DiscoveredSchema | None,
+    users: str,
+) -> tuple[ObjectTypeDraft, DiscoveredObjectClass | None]:
+    """The object type the answers apply to, and its discovered class: `current` with its target updated when the
+    container did not change, else the proposal; the child tables' attributes selected either way."""
     previous_children = dict(current.target.get("child_tables") or {}) if current is not None else {}
     if current is not None and place_of(current) == answers.container:
-        before = list(current.target.get("object_classes") or [])
-        current.target = profile.update_target(current.target, answers.container, answers.options)
-        object_type = current
-        classes = list(object_type.target.get("object_classes") or [answers.container])
-        discovered = combined_class(schema, classes)
-        if discovered is not None and classes != before:
-            select_required(object_type, discovered)  # an auxiliary class was added
+        object_type, discovered = current, _update_target(current, answers, profile, schema)
     else:
         object_type = proposal(profile, type_name, answers.container, schema, answers.options, users)
         discovered = combined_class(schema, object_type.target.get("object_classes") or [answers.container])
     if object_type.target.get("child_tables") or previous_children:
         select_child_attributes(object_type, previous_children)
-    known = {a.name: a for a in discovered.attributes} if discovered and not profile.new_containers else {}
+    return object_type, discovered
+
+
+def _update_target(
+    current: ObjectTypeDraft, answers: ObjectTypeAnswers, profile: TypeProfile, schema: DiscoveredSchema | None
+) -> DiscoveredObjectClass | None:
+    """Apply the object type answers to `current`'s target; its discovered class (an added auxiliary class's
+    required attributes selected)."""
+    before = list(current.target.get("object_classes") or [])
+    current.target = profile.update_target(current.target, answers.container, answers.options)
+    classes = list(current.target.get("object_classes") or [answers.container])
+    discovered = combined_class(schema, classes)
+    if discovered is not None and classes != before:
+        select_required(current, discovered)  # an auxiliary class was added
+    return discovered
+
+
+def _selected(
+    object_type: ObjectTypeDraft,
+    type_name: str,
+    attribute: str,
+    answers: ObjectTypeAnswers,
+    known: Mapping[str, DiscoveredAttribute],
+) -> SelectedAttribute:
+    """The selected `attribute`, added with its discovered type (string when unknown); an error when discovery
+    knows the container's attributes and this is none of them."""
+    found = known.get(attribute)
+    if known and found is None and attribute not in object_type.attributes:
+        raise AnswerError(f"{type_name}: {attribute!r} is not an attribute of {answers.container}")
+    return object_type.attributes.setdefault(
+        attribute, SelectedAttribute(type=found.type if found else AttributeType.STRING)
+    )
+
+
+def _apply_map(
+    object_type: ObjectTypeDraft, type_name: str, answers: ObjectTypeAnswers, known: Mapping[str, DiscoveredAttribute]
+) -> None:
+    """`map:` each attribute to its SCIM attribute (None: the ECMA2Host extension only)."""
     for attribute, scim in answers.map.items():
-        if known and attribute not in known and attribute not in object_type.attributes:
-            raise AnswerError(f"{type_name}: {attribute!r} is not an attribute of {answers.container}")
-        found = known.get(attribute)
-        selected = object_type.attributes.setdefault(
-            attribute,
-            SelectedAttribute(type=found.type if found else AttributeType.STRING),
-        )
+        selected = _selected(object_type, type_name, attribute, answers, known)
         selected.scim = scim
         if scim and selected.type is not AttributeType.COMPLEX:
             selected.multi_valued = False  # a mapped attribute is treated as single value (not a child table's)
         if scim == "active":
             selected.type = AttributeType.BOOLEAN
+
+
+def _apply_cardinality(
+    object_type: ObjectTypeDraft, type_name: str, answers: ObjectTypeAnswers, known: Mapping[str, DiscoveredAttribute]
+) -> None:
+    """`multi_valued:` then `single_value:` attributes."""
     for names, multi in ((answers.multi_valued, True), (answers.single_value, False)):
         for attribute in names:
-            found = known.get(attribute)
-            if known and found is None and attribute not in object_type.attributes:
-                raise AnswerError(f"{type_name}: {attribute!r} is not an attribute of {answers.container}")
-            default = SelectedAttribute(type=found.type if found else AttributeType.STRING)
-            object_type.attributes.setdefault(attribute, default).multi_valued = multi
-    for attribute in answers.drop:
-        object_type.attributes.pop(attribute, None)
-    object_type.attributes.pop(member_holder(object_type.target), None)
+            _selected(object_type, type_name, attribute, answers, known).multi_valued = multi
+
+
+def _apply_anchor(
+    object_type: ObjectTypeDraft, type_name: str, answers: ObjectTypeAnswers, discovered: DiscoveredObjectClass | None
+) -> None:
+    """`anchor:` (selected, its generation from the target's facts) and `anchor_generate:` (settles the question)."""
     if answers.anchor:
         if answers.anchor != object_type.anchor:
             _change_anchor(object_type, type_name, answers.anchor, discovered)
@@ -235,15 +289,16 @@ def apply_object_type(
         except ValueError:
             raise AnswerError(f"anchor_generate {answers.anchor_generate!r}: use uuid, target or none") from None
         object_type.undecided.pop("anchor", None)  # the admin said who produces it
+
+
+def _apply_dn_and_deprovisioning(object_type: ObjectTypeDraft, answers: ObjectTypeAnswers) -> None:
+    """`dn:` (empty: none), `disable:` and `delete:`."""
     if answers.dn is not None:
         object_type.dn = answers.dn or None
     if answers.disable:
         object_type.disable = parse_deprovision(answers.disable)
     if answers.delete:
         object_type.delete = parse_deprovision(answers.delete)
-    draft.object_types[type_name] = object_type
-    _check_link(draft, schema)
-    return object_type
 
 
 def _check_link(draft: ConnectorDraft, schema: DiscoveredSchema | None) -> None:
