@@ -25,7 +25,10 @@ scheme from `X-Forwarded-Proto`) only when the TCP peer is one of `trusted_proxi
 where a forwarding agent of the relay runs); empty turns the middleware off. Passed explicitly: uvicorn's own
 default reads `FORWARDED_ALLOW_IPS` from the environment, which `host.yaml` should not leave to chance.
 
-Shutdown: uvicorn turns SIGTERM and SIGINT into a graceful stop (the supervisor sends SIGTERM to its workers). It
+Shutdown: with `shutdown_drain_seconds` set, a stop signal first starts the lame-duck drain (`ecmahost.drain`,
+`DrainingServer`): the host serves on with `/health` at 503 and `Connection: close` on every response, and a
+second signal ends the drain early. Then uvicorn's graceful stop, which SIGTERM and SIGINT start at once when there
+is no drain (the supervisor sends SIGTERM to its workers, each of which drains on its own). It
 stops accepting connections, lets in-flight requests finish (up to `GRACEFUL_SECONDS`; each connector call is
 also bounded by its own time budget), then runs the app's shutdown (housekeeping, connectors closed). A write in
 progress therefore completes or, past the budget, rolls back with its transaction: no partial writes.
@@ -39,12 +42,14 @@ import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.config import HTTP_PROTOCOLS, STARTUP_FAILURE
 from uvicorn.importer import import_from_string
 
+from ecmahost.drain import Drain
 from ecmahost.home import Home
 from ecmahost.host import SINGLE, SUPERVISOR, WORKER, Host
 from ecmahost.observability.monitor import ServedAt
@@ -124,11 +129,34 @@ def uvicorn_config(
     )
 
 
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server with the host's lame-duck drain (`ecmahost.drain`) before its graceful stop: a stop signal
+    goes to the `Drain`, which says whether to stop now; uvicorn's 0.1 s main-loop tick asks it when the drain is
+    over. Only the two public hooks uvicorn's own signal handling uses are overridden."""
+
+    def __init__(self, config: uvicorn.Config, drain: Drain) -> None:
+        super().__init__(config)
+        self.drain = drain
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        stopping = self.should_exit
+        super().handle_exit(sig, frame)  # keeps the signal to re-raise at exit; asks for the graceful stop
+        if not stopping and not self.drain.signal():
+            self.should_exit = False  # not yet: `on_tick` asks for it when the drain is over
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.drain.tick():  # True from the end of the drain (or its skip) on: the loop then ends at once
+            self.should_exit = True
+        return await super().on_tick(counter)
+
+
 def run_server(host: Host, options: ServeOptions, sockets: list[socket.socket] | None = None) -> None:
-    """Serve `host`'s app until a stop signal (on `sockets` when the supervisor bound them)."""
+    """Serve `host`'s app until a stop signal (on `sockets` when the supervisor bound them), draining first for
+    `shutdown_drain_seconds`."""
     tls = None if options.insecure_http else host.tls_context()  # before binding: an unusable key fails here
-    config = uvicorn_config(host.app(), options, tls, host.settings.trusted_proxies)
-    uvicorn.Server(config).run(sockets=sockets)
+    app = host.app()
+    config = uvicorn_config(app, options, tls, host.settings.trusted_proxies)
+    DrainingServer(config, Drain(host.settings.shutdown_drain_seconds, app)).run(sockets=sockets)
 
 
 def serve(home: Home, options: ServeOptions, runtime: HostRuntime | None = None) -> None:

@@ -134,6 +134,10 @@ class HostSettings(_Section):
     trusted_proxies: tuple[ProxyAddress, ...] = LOOPBACK
     """peers whose `X-Forwarded-For` (and `X-Forwarded-Proto`) the host believes: a forwarding agent or a reverse
     proxy. A request from any other peer is taken as from its TCP address; empty: believe no one"""
+    shutdown_drain_seconds: float = Field(default=0, ge=0, le=60)
+    """the lame-duck drain on SIGTERM/SIGINT (`ecmahost.drain`): serve this long with `/health` at 503 and every
+    response closing its connection, then stop gracefully; behind a load balancer more than its checks' fall x
+    interval. 0: stop at once"""
 
     def certificate_paths(self, home: Home) -> tuple[Path, Path]:
         """The certificate and key to serve with: the configured ones (relative to the home) or the generated

@@ -5,7 +5,8 @@ again), replaces a worker that dies, and stops them all on SIGTERM/SIGINT.
 It knows nothing of HTTP: each worker runs `work()` (`server.serve_worker`) and the worker's own server does the
 graceful part (stop accepting, let requests in flight finish). Signals:
 
-- SIGTERM, SIGINT: each worker is sent SIGTERM, and the supervisor returns once all have ended.
+- SIGTERM, SIGINT: each worker is sent SIGTERM, and the supervisor returns once all have ended. Another one
+  meanwhile is sent on to every worker again (a worker in its lame-duck drain then stops at once).
 - SIGHUP: each worker in turn is replaced: its replacement is forked first, then it is sent SIGTERM and finishes
   its requests (the socket is shared, so no connection is refused meanwhile).
 
@@ -66,6 +67,12 @@ class Supervisor:
             self._replace_dead()
         for worker in self.workers:
             _terminate(worker)
+        while any(worker.is_alive() for worker in self.workers):
+            self._wake.wait(CHECK_SECONDS)
+            self._wake.clear()
+            if self._handle_signals():  # another stop: each worker ends its drain (`ecmahost.drain`) at once
+                for worker in self.workers:
+                    _terminate(worker)
         for worker in self.workers:
             worker.join()
         logger.info("supervisor stopped")
@@ -74,15 +81,18 @@ class Supervisor:
         self._signals.append(number)
         self._wake.set()
 
-    def _handle_signals(self) -> None:
+    def _handle_signals(self) -> bool:
+        """Act on the signals queued; True when one was a stop signal."""
+        stop = False
         while self._signals:
             number = self._signals.pop(0)
             if number in STOP_SIGNALS:
                 logger.info("received %s, stopping the workers", signal.Signals(number).name)
-                self._stopping = True
+                self._stopping = stop = True
             elif number == RESTART_SIGNAL and not self._stopping:
                 logger.info("received SIGHUP, replacing each worker")
                 self._restart_all()
+        return stop
 
     def _replace_dead(self) -> None:
         for index, worker in enumerate(self.workers):

@@ -317,8 +317,16 @@ class HostApp:
         self.state = starlette.state
         self.router = starlette.router
         """Starlette's router, for its lifespan context (tests run the app's startup and shutdown with it)"""
+        self.draining = False
+        """set by the host's lame-duck drain before a stop (`ecmahost.drain`): `/health` answers 503 and every
+        response closes its connection"""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if self.draining and scope["type"] == "http":
+            if scope["path"] == "/health":
+                await DRAINING_HEALTH(scope, receive, send)
+                return
+            send = closing(send)
         if scope["type"] == "http" and scope["path"].startswith(PREFIX):
             resolved = self.routes.resolve(scope["method"], scope["path"])
             if resolved is not None:
@@ -347,6 +355,22 @@ def method_not_allowed(routes: ScimRoutes) -> Callable[[Request, Exception], Awa
 
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+DRAINING_HEALTH = JSONResponse({"status": "draining"}, 503, {"Connection": "close", "Retry-After": "5"})
+"""`/health` of a host about to stop: out of rotation at the balancer's next checks, for any method."""
+
+
+def closing(send: Any) -> Any:
+    """`send` with `Connection: close` added to the response's headers: the server closes the connection after
+    it, and the client (or balancer) opens its next one to another host."""
+
+    async def send_closing(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), (b"connection", b"close")]}
+        await send(message)
+
+    return send_closing
 
 
 def metrics_endpoint(metrics: Metrics, token_hash: str | None) -> Callable[[Request], Awaitable[Response]]:

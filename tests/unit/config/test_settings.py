@@ -91,3 +91,11 @@ def test_a_trusted_proxy_that_is_not_an_address_or_network_is_an_error_naming_th
         load_settings(home)
     assert "trusted_proxies.1" in str(caught.value)
     assert "is not an IP address or network" in str(caught.value)
+
+
+def test_shutdown_drain_defaults_to_none_and_over_a_minute_is_an_error_naming_the_key(home: Home) -> None:
+    assert load_settings(home).shutdown_drain_seconds == 0
+    home.ensure()
+    home.host_file.write_text("shutdown_drain_seconds: 90\n")
+    with pytest.raises(ConfigFileError, match=re.escape("shutdown_drain_seconds: Input should be less than or equal")):
+        load_settings(home)
