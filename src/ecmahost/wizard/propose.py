@@ -35,7 +35,7 @@ from ecmahost.config.model import AnchorGeneration, AttributeType
 from ecmahost.connectors.base import DiscoveredAttribute, DiscoveredObjectClass, DiscoveredSchema
 from ecmahost.wizard.discovery import combined_class, naming_contexts
 from ecmahost.wizard.draft import Deprovision, ObjectTypeDraft, SelectedAttribute
-from ecmahost.wizard.keys import propose_anchor, propose_link_table, timestamp_columns
+from ecmahost.wizard.keys import AnchorProposal, propose_anchor, propose_link_table, timestamp_columns
 from ecmahost.wizard.naming import MANAGER, propose_mapping
 from ecmahost.wizard.profiles import LDAP_MEMBER_ATTRIBUTES, AnswerError, TypeProfile, member_holder, rebase_dn
 
@@ -79,15 +79,41 @@ def propose_object_type(
     """A full object type from one discovered table/object class: every attribute selected (not the one holding
     a group's members, not the created/modified columns, which become the SQL `timestamps`); the anchor and where
     its value comes from by the keys (`wizard.keys`), what the facts leave open in `undecided`."""
-    hidden = member_holder(target)
+    attributes = _exposed_attributes(discovered, target)
+    anchor = propose_anchor(discovered, attributes, object_type, by_name)
+    mapping = _proposed_mapping(object_type, discovered, attributes, anchor)
+    selected = {
+        attribute.name: _selected_attribute(attribute, mapping.get(attribute.name), anchor)
+        for attribute in attributes
+        if attribute.type not in (AttributeType.BINARY, AttributeType.COMPLEX)
+    }
+    if not any(a.primary_key or a.unique or a.required for a in attributes):  # a CSV header, a JSON object
+        _require_matching(object_type, selected)
+    draft = _anchored_draft(target, anchor, selected)
+    _propose_disable(object_type, draft, discovered)
+    return draft
+
+
+def _exposed_attributes(discovered: DiscoveredObjectClass, target: dict[str, object]) -> list[DiscoveredAttribute]:
+    """The attributes an object type exposes: not the operational ones, not the one holding a group's members,
+    not a table's created/modified columns (set as the target's `timestamps`)."""
     stamps = timestamp_columns(discovered.attributes) if discovered.kind == "table" and "table" in target else {}
     if stamps:
         target["timestamps"] = dict(stamps)
-    skipped = {hidden, *stamps.values()}
-    attributes = [
+    skipped = {member_holder(target), *stamps.values()}
+    return [
         a for a in discovered.attributes if not (a.generated and _OPERATIONAL.match(a.name)) and a.name not in skipped
     ]
-    anchor = propose_anchor(discovered, attributes, object_type, by_name)
+
+
+def _proposed_mapping(
+    object_type: str,
+    discovered: DiscoveredObjectClass,
+    attributes: Sequence[DiscoveredAttribute],
+    anchor: AnchorProposal,
+) -> dict[str, str]:
+    """Attribute -> SCIM attribute for the attributes a client may write (single-valued, not read-only, not an
+    anchor the host or target produces): by name and type, else the one unique column for matching."""
     writable = [
         a
         for a in attributes
@@ -96,27 +122,30 @@ def propose_object_type(
         and (a.name != anchor.attribute or anchor.generate is AnchorGeneration.NONE)
     ]
     mapping = _typed(discovered, propose_mapping(object_type, [a.name for a in writable]), attributes)
-    mapping |= _unique_matching_column(object_type, writable, mapping)
-    selected: dict[str, SelectedAttribute] = {}
-    for attribute in attributes:
-        if attribute.type in (AttributeType.BINARY, AttributeType.COMPLEX):
-            continue
-        scim = mapping.get(attribute.name)
-        selected[attribute.name] = SelectedAttribute(
-            scim=scim,
-            type=_scim_type(scim, attribute.type),
-            required=attribute.required and attribute.name != anchor.attribute,
-            unique=attribute.unique and attribute.name != anchor.attribute and not attribute.primary_key,
-            multi_valued=attribute.multi_valued,
-        )
-        if attribute.name != anchor.attribute and (
-            attribute.read_only or (attribute.generated and (attribute.primary_key or attribute.unique))
-        ):
-            selected[attribute.name].extra["mutability"] = "readOnly"  # computed, or an identity the target fills
-    if not any(a.primary_key or a.unique or a.required for a in attributes):  # a CSV header, a JSON object
-        for selected_attribute in selected.values():
-            if selected_attribute.scim == MATCHING[object_type]:  # Entra matches on it: it must be unique
-                selected_attribute.required = selected_attribute.unique = True
+    return mapping | _unique_matching_column(object_type, writable, mapping)
+
+
+def _selected_attribute(attribute: DiscoveredAttribute, scim: str | None, anchor: AnchorProposal) -> SelectedAttribute:
+    """One discovered attribute as selected: its SCIM attribute and type; required and unique as the target says
+    (not for the anchor, nor unique for a primary key); read-only when the target computes or fills it."""
+    is_anchor = attribute.name == anchor.attribute
+    selected = SelectedAttribute(
+        scim=scim,
+        type=_scim_type(scim, attribute.type),
+        required=attribute.required and not is_anchor,
+        unique=attribute.unique and not is_anchor and not attribute.primary_key,
+        multi_valued=attribute.multi_valued,
+    )
+    if not is_anchor and (attribute.read_only or (attribute.generated and (attribute.primary_key or attribute.unique))):
+        selected.extra["mutability"] = "readOnly"  # computed, or an identity the target fills
+    return selected
+
+
+def _anchored_draft(
+    target: dict[str, object], anchor: AnchorProposal, selected: dict[str, SelectedAttribute]
+) -> ObjectTypeDraft:
+    """The object type with its anchor (an open question in `undecided`); an anchor the host or the target
+    produces is read-only."""
     draft = ObjectTypeDraft(
         target=target, anchor=anchor.attribute, anchor_generate=anchor.generate, attributes=selected
     )
@@ -124,8 +153,14 @@ def propose_object_type(
         draft.undecided["anchor"] = anchor.problem
     if anchor.attribute in selected and anchor.generate is not AnchorGeneration.NONE:
         selected[anchor.attribute].extra.setdefault("mutability", "readOnly")
-    _propose_disable(object_type, draft, discovered)
     return draft
+
+
+def _require_matching(object_type: str, selected: Mapping[str, SelectedAttribute]) -> None:
+    """In a source without keys, the attribute mapped to the one Entra matches on is required and unique."""
+    for selected_attribute in selected.values():
+        if selected_attribute.scim == MATCHING[object_type]:  # Entra matches on it: it must be unique
+            selected_attribute.required = selected_attribute.unique = True
 
 
 def _typed(
