@@ -20,6 +20,7 @@ from ecmahost.config.errors import ConfigFileError, Issue
 from ecmahost.home import Home, write_private
 
 DEFAULT_PORT = 8585
+MAX_DRAIN_SECONDS = 60
 LOOPBACK = ("127.0.0.1", "::1")
 
 
@@ -134,7 +135,7 @@ class HostSettings(_Section):
     trusted_proxies: tuple[ProxyAddress, ...] = LOOPBACK
     """peers whose `X-Forwarded-For` (and `X-Forwarded-Proto`) the host believes: a forwarding agent or a reverse
     proxy. A request from any other peer is taken as from its TCP address; empty: believe no one"""
-    shutdown_drain_seconds: float = Field(default=0, ge=0, le=60)
+    shutdown_drain_seconds: float = Field(default=0, ge=0, le=MAX_DRAIN_SECONDS)
     """the lame-duck drain on SIGTERM/SIGINT (`ecmahost.drain`): serve this long with `/health` at 503 and every
     response closing its connection, then stop gracefully; behind a load balancer more than its checks' fall x
     interval. 0: stop at once"""

@@ -51,6 +51,7 @@ def _quote(value: str) -> str:
 def systemd_unit(home: Home, *, system: bool, run_as: str | None = None, python: str = sys.executable) -> str:
     """The unit file text."""
     from ecmahost.server import GRACEFUL_SECONDS
+    from ecmahost.settings import MAX_DRAIN_SECONDS
 
     command = " ".join(_quote(part) for part in (python, "-m", "ecmahost", "serve", "--home", str(home.root)))
     lines = [
@@ -67,7 +68,7 @@ def systemd_unit(home: Home, *, system: bool, run_as: str | None = None, python:
         "Restart=on-failure",
         "RestartSec=5",
         "KillSignal=SIGTERM",
-        f"TimeoutStopSec={GRACEFUL_SECONDS + 15}",
+        f"TimeoutStopSec={MAX_DRAIN_SECONDS + GRACEFUL_SECONDS + 15}",  # the longest drain host.yaml allows
         "NoNewPrivileges=yes",
         "PrivateTmp=yes",
     ]
