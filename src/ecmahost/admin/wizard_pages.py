@@ -28,10 +28,11 @@ from ecmahost.admin.wizard_state import (
 from ecmahost.config.errors import ConfigError
 from ecmahost.config.model import AttributeType
 from ecmahost.config.store import ConnectorStore
+from ecmahost.home import Home
 from ecmahost.wizard import discovery
 from ecmahost.wizard.answers import AnswerError, ObjectTypeAnswers, apply_object_type, parse_deprovision, parse_views
 from ecmahost.wizard.draft import OBJECT_TYPES, ConnectorDraft, SelectedAttribute, draft_from_file
-from ecmahost.wizard.profiles import place_of, profile_for
+from ecmahost.wizard.profiles import TypeProfile, place_of, profile_for
 from ecmahost.wizard.save import checked_save, new_token
 from ecmahost.wizard.steps import Step, headed_issues, issues_for, preview_schemas
 
@@ -94,61 +95,95 @@ async def wizard_page(request: Request) -> Response:
 
 
 async def _apply(request: Request, current: DraftState, step: Step, form: FormData, action: str) -> Response | None:
-    draft, home = current.draft, state(request).home
+    """Write the page's fields into the draft; Review's Save writes the file (a redirect when saved)."""
+    home = state(request).home
     if step is Step.PROPERTIES:
-        if not draft.existing:
-            draft.name = str(form.get("name") or "").strip()
-            draft.type = str(form.get("type") or "sql")
-        draft.description = str(form.get("description") or "").strip()
-        if form.get("views") is not None:
-            draft.set_views(parse_views(str(form.get("views")), "SCIM views"))
-        if action == "token":
-            current.shown_token = new_token(draft)
+        _apply_properties(current, form, action)
     elif step is Step.CONNECTIVITY:
-        answers = {key: str(value) for key, value in form.items() if isinstance(value, str)}
-        profile_for(draft.type).apply_connectivity(draft, answers, home)
-        current.probe = None
-        if action == "test":
-            current.test = await discovery.test_connectivity(draft, home)
-        elif action == "next":
-            current.probe = await discovery.discover(draft, home)
-            if not current.probe.ok:
-                current.notes.append(f"the target could not be read: {current.probe.message}")
+        await _apply_connectivity(current, form, action, home)
     elif step is Step.SCHEMA:
-        chosen = {name: str(form.get(f"container_{name}") or "").strip() for name in OBJECT_TYPES}
-        probe = await _ensure_probe(request, current)
-        found = {item.name for item in probe.schema.object_classes} if probe.schema else set()
-        if profile_for(draft.type).new_containers and not set(filter(None, chosen.values())) <= found:
-            draft.hints["containers"] = ", ".join(filter(None, chosen.values()))  # e.g. a REST collection typed
-            current.probe = probe = await discovery.discover(draft, home)
-        for type_name, container in chosen.items():
-            if not container:
-                draft.object_types.pop(type_name, None)
-            else:
-                apply_object_type(draft, type_name, ObjectTypeAnswers(container), profile_for(draft.type), probe.schema)
+        await _apply_schema(request, current, form)
     elif step is Step.OBJECT_TYPES:
-        probe = await _ensure_probe(request, current)
-        profile = profile_for(draft.type)
-        for type_name, object_type in list(draft.object_types.items()):
-            questions = [q for q in profile.object_type_questions if not (q.groups_only and type_name == "User")]
-            dn = form.get(f"{type_name}|dn")
-            answers = ObjectTypeAnswers(
-                place_of(object_type),
-                options={q.name: str(form.get(f"{type_name}|{q.name}") or "") for q in questions},
-                anchor=str(form.get(f"{type_name}|anchor") or "") or None,
-                anchor_generate=str(form.get(f"{type_name}|anchor_generate") or "") or None,
-                dn=None if dn is None else str(dn).strip(),
-            )
-            apply_object_type(draft, type_name, answers, profile, probe.schema)
+        await _apply_object_types(request, current, form)
     elif step is Step.ATTRIBUTES:
         _apply_attributes(current, form)
     elif step is Step.DEPROVISIONING:
-        for type_name, object_type in draft.object_types.items():
-            object_type.disable = parse_deprovision(str(form.get(f"{type_name}|disable") or "nothing"))
-            object_type.delete = parse_deprovision(str(form.get(f"{type_name}|delete") or "delete"))
+        _apply_deprovisioning(current.draft, form)
     elif step is Step.REVIEW and action == "save":
         return await _save(request, current, skip_target_check=bool(form.get("skip_target_check")))
     return None
+
+
+def _apply_properties(current: DraftState, form: FormData, action: str) -> None:
+    """Properties: name and type (a new connector only), description, SCIM views; "New token" shows one once."""
+    draft = current.draft
+    if not draft.existing:
+        draft.name = str(form.get("name") or "").strip()
+        draft.type = str(form.get("type") or "sql")
+    draft.description = str(form.get("description") or "").strip()
+    if form.get("views") is not None:
+        draft.set_views(parse_views(str(form.get("views")), "SCIM views"))
+    if action == "token":
+        current.shown_token = new_token(draft)
+
+
+async def _apply_connectivity(current: DraftState, form: FormData, action: str, home: Home) -> None:
+    """Connectivity: the type's answers; "Test" tests them, "Next" discovers the target (a note when it cannot)."""
+    answers = {key: str(value) for key, value in form.items() if isinstance(value, str)}
+    profile_for(current.draft.type).apply_connectivity(current.draft, answers, home)
+    current.probe = None
+    if action == "test":
+        current.test = await discovery.test_connectivity(current.draft, home)
+    elif action == "next":
+        current.probe = await discovery.discover(current.draft, home)
+        if not current.probe.ok:
+            current.notes.append(f"the target could not be read: {current.probe.message}")
+
+
+async def _apply_schema(request: Request, current: DraftState, form: FormData) -> None:
+    """Schema: each object type's container (none: not served); a container discovery did not list is looked up
+    again where the type can have new ones (a REST collection typed in)."""
+    draft = current.draft
+    chosen = {name: str(form.get(f"container_{name}") or "").strip() for name in OBJECT_TYPES}
+    probe = await _ensure_probe(request, current)
+    found = {item.name for item in probe.schema.object_classes} if probe.schema else set()
+    if profile_for(draft.type).new_containers and not set(filter(None, chosen.values())) <= found:
+        draft.hints["containers"] = ", ".join(filter(None, chosen.values()))  # e.g. a REST collection typed
+        current.probe = probe = await discovery.discover(draft, state(request).home)
+    for type_name, container in chosen.items():
+        if not container:
+            draft.object_types.pop(type_name, None)
+        else:
+            apply_object_type(draft, type_name, ObjectTypeAnswers(container), profile_for(draft.type), probe.schema)
+
+
+async def _apply_object_types(request: Request, current: DraftState, form: FormData) -> None:
+    """Object types: each one's type questions, anchor, who generates it and DN rule."""
+    probe = await _ensure_probe(request, current)
+    profile = profile_for(current.draft.type)
+    for type_name, object_type in list(current.draft.object_types.items()):
+        answers = _object_type_answers(form, type_name, place_of(object_type), profile)
+        apply_object_type(current.draft, type_name, answers, profile, probe.schema)
+
+
+def _object_type_answers(form: FormData, type_name: str, container: str, profile: TypeProfile) -> ObjectTypeAnswers:
+    """One object type's fields on the Object types page (`<type>|<question>`), as answers."""
+    questions = [q for q in profile.object_type_questions if not (q.groups_only and type_name == "User")]
+    dn = form.get(f"{type_name}|dn")
+    return ObjectTypeAnswers(
+        container,
+        options={q.name: str(form.get(f"{type_name}|{q.name}") or "") for q in questions},
+        anchor=str(form.get(f"{type_name}|anchor") or "") or None,
+        anchor_generate=str(form.get(f"{type_name}|anchor_generate") or "") or None,
+        dn=None if dn is None else str(dn).strip(),
+    )
+
+
+def _apply_deprovisioning(draft: ConnectorDraft, form: FormData) -> None:
+    """Deprovisioning: each object type's disable and delete actions."""
+    for type_name, object_type in draft.object_types.items():
+        object_type.disable = parse_deprovision(str(form.get(f"{type_name}|disable") or "nothing"))
+        object_type.delete = parse_deprovision(str(form.get(f"{type_name}|delete") or "delete"))
 
 
 def _apply_attributes(current: DraftState, form: FormData) -> None:
