@@ -74,7 +74,10 @@ class Agent:
         """`agent run`: serve until SIGTERM or SIGINT, then drain."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.stop)
+            try:
+                loop.add_signal_handler(sig, self.stop)
+            except NotImplementedError:  # Windows' event loops: a plain handler hands the signal to the loop
+                signal.signal(sig, lambda *_: loop.call_soon_threadsafe(self.stop))
         await self.serve()
 
     def stop(self) -> None:
