@@ -136,6 +136,7 @@ def serve_command(
         ssl_certfile=str(cert),
         ssl_keyfile=str(key),
         log_level="warning",
+        access_log=False,  # uvicorn formats the access line's arguments per response even below its level
         timeout_keep_alive=30,
         proxy_headers=bool(proxies),  # the client's address is the TCP peer's unless a trusted proxy names it
         forwarded_allow_ips=proxies,
