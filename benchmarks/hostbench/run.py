@@ -308,6 +308,8 @@ RATIOS = (
     ("POST /Users vs scim2-server", HOST_POST, ("scim2-server", "POST /Users")),
     ("GET filter via relay vs direct", ("via relay", "GET filter userName eq"), HOST_GET),
     ("POST /Users via relay vs direct", ("via relay", "POST /Users"), HOST_POST),
+    ("GET filter via relay, serve --agent vs direct", (relay_path.IN_PROCESS_NAME, "GET filter userName eq"), HOST_GET),
+    ("POST /Users via relay, serve --agent vs direct", (relay_path.IN_PROCESS_NAME, "POST /Users"), HOST_POST),
 )
 """(name, numerator, denominator): each a (server, workload) of this run, or ("pgbench", its workload)."""
 

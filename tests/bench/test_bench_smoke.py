@@ -79,6 +79,8 @@ def test_comparison_servers_and_database_limits_are_measured(bench_results: dict
             RELAY_WORKLOADS | SINGLE
         )
     assert "GET filter vs the minimal asyncpg/orjson handler" in bench_results["ratios"]
+    for path in ("via relay", "via relay, serve --agent"):  # issue 14's rate target, for both relay paths
+        assert {f"GET filter {path} vs direct", f"POST /Users {path} vs direct"} <= set(bench_results["ratios"])
     assert [row["workload"] for row in bench_results["pgbench"]] == ["single-row INSERT", "indexed lookup"]
     assert bench_results["host"]["startup_seconds"] > 0
     assert bench_results["host"]["rss_at_rest_per_worker_mib"] > 0
