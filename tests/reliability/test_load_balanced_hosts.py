@@ -3,15 +3,16 @@ token, on ONE PostgreSQL database, behind a private haproxy that checks `GET /he
 TLS ends at haproxy and is opened again to each host, as docs/operations.md recommends).
 
 Under load from several clients (POST /Users, and a PATCH of every second user created): host `a` is SIGKILLed and
-started again once haproxy holds it DOWN; host `b` gets a bare SIGTERM (no word to haproxy) and is started again;
-then `a` is restarted the planned way (haproxy `maint`, SIGTERM, start, `ready`). One host always serves. Each client
-retries a request that got no answer or a 5xx, as Entra does, with the same body.
+started again once haproxy holds it DOWN; host `b` gets a bare SIGTERM (no word to haproxy: its lame-duck drain,
+`shutdown_drain_seconds`, takes it out of rotation) and is started again; then `a` is restarted the planned way
+(haproxy `maint`, SIGTERM, start, `ready`). One host always serves. Each client retries a request that got no
+answer or a 5xx, as Entra does, with the same body.
 
 Checked: every user acknowledged with 201 is in the database exactly once under its id; a retried POST whose first
 try did commit gets 409 `uniqueness` (never a duplicate) and is there once; every acknowledged PATCH is stored; no
-answer but 2xx, 5xx, none, or a 409 on a retry; failures only at the kill and the bare SIGTERM (none at the planned
-restart); and while haproxy holds a host DOWN every request goes to the other one and succeeds. No timing is
-asserted; the figures go to test-artifacts/reliability/load-balanced-hosts.json.
+answer but 2xx, 5xx, none, or a 409 on a retry; failures only at the kill (none at the drained bare SIGTERM nor at
+the planned restart); and while haproxy holds a host DOWN every request goes to the other one and succeeds. No
+timing is asserted; the figures go to test-artifacts/reliability/load-balanced-hosts.json.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from scim_workload import replace_title, run_workers, save_figures, stop_workers
 from target_state import read_target
 
 from ecmahost.connectors.sql.demo_schema import create_demo_tables
+from ecmahost.home import Home
+from ecmahost.settings import HostSettings, save_settings
 from ecmahost.tls import generate_certificate
 
 from e2e_host import TOKEN, RunningHost, prepare_home, start_serve_host
@@ -46,6 +49,9 @@ PHASE_SECONDS = 1.5
 ATTEMPTS = 100
 """Tries of one request before a client gives up on it (one host always serves, so none should need this many)."""
 RETRY_PAUSE = 0.1
+DRAIN_SECONDS = 2.0
+"""Each host's `shutdown_drain_seconds`: above haproxy's fall x inter (2 x 300 ms), so a SIGTERMed host is DOWN at
+haproxy before it stops accepting, and has closed every connection it answered meanwhile."""
 CLIENT_TIMEOUT = 30.0
 
 
@@ -145,6 +151,7 @@ class Cluster:
         asyncio.run(create_demo_tables(url, self.homes["a"]))
         for home in self.homes.values():
             prepare_home(home, fault_connector(url))  # the same connector file and token; each its own certificate
+            save_settings(Home(home), HostSettings(shutdown_drain_seconds=DRAIN_SECONDS))
         hosts_ca = folder / "hosts-ca.pem"
         hosts_ca.write_bytes(b"".join((home / "certs" / "host.crt").read_bytes() for home in self.homes.values()))
         self.ports = {name: free_port() for name in self.homes}
@@ -176,7 +183,8 @@ class Cluster:
         self.mark(f"{name} down")
 
     def terminate(self, name: str) -> None:
-        """SIGTERM with no word to haproxy (a bare `systemctl stop`): the host finishes what it has in flight."""
+        """SIGTERM with no word to haproxy (a bare `systemctl stop`): the host drains (`/health` 503, `Connection:
+        close`), then finishes what it has in flight."""
         self.mark(f"{name} terminated")
         self.hosts[name].stop()
         self.haproxy.wait_state(name, "DOWN")
@@ -197,6 +205,10 @@ class Cluster:
         self.haproxy.command(f"set server {BACKEND}/{name} state ready")
         self.haproxy.wait_state(name, "UP")
         self.mark(f"{name} back")
+
+    def phase(self, attempt: Attempt) -> str:
+        """The last step marked before the try started (for a failure's message)."""
+        return max(((t, what) for what, t in self.marks.items() if t <= attempt.started), default=(0.0, "start"))[1]
 
     def between(self, attempts: list[Attempt], first: str, last: str) -> list[Attempt]:
         return [a for a in attempts if self.marks[first] <= a.started < self.marks[last]]
@@ -240,7 +252,7 @@ def test_two_hosts_behind_haproxy_lose_no_acknowledged_write_when_one_is_killed_
 
 def check_answers(attempts: list[Attempt], cluster: Cluster) -> dict[str, Any]:
     """Only retryable failures, 2xx, and 409 on a retry; each request answered in the end; failures only where a
-    host went away without a word to haproxy; while haproxy held a host DOWN every try went to the other one."""
+    host was killed (none at the drained SIGTERM); while haproxy held a host DOWN every try went to the other one."""
     unexpected = [(a.action, a.login, a.number, a.status) for a in attempts if not (a.failed or a.acknowledged)]
     unexpected = [u for u in unexpected if not (u[0] == "create" and u[2] > 1 and u[3] == 409)]
     assert not unexpected, f"answers other than 2xx, 5xx or a retry's 409: {unexpected[:10]}"
@@ -260,8 +272,13 @@ def check_answers(attempts: list[Attempt], cluster: Cluster) -> dict[str, Any]:
     at_kill = [a for a in failed if a.started < cluster.marks["a down"]]
     at_sigterm = cluster.between(failed, "b terminated", "b up")
     assert at_kill, "the kill cut no request: it did not happen under load"
-    elsewhere = [(a.action, a.status, a.error) for a in failed if a not in at_kill and a not in at_sigterm]
+    elsewhere = [(cluster.phase(a), a.action, a.status, a.error) for a in failed if a not in at_kill + at_sigterm]
     assert not elsewhere, f"failures outside the kill and the bare SIGTERM: {elsewhere[:10]}"
+    cut = [(a.action, a.status, a.error) for a in at_sigterm]
+    assert not cut, f"the bare SIGTERM cut requests despite the {DRAIN_SECONDS:g} s drain: {cut}"
+    draining = [a for a in cluster.between(attempts, "b terminated", "b down") if a.served_by == "b"]
+    assert draining, "b answered nothing after its SIGTERM: the drain was not under load"
+    figures["answered_by_b_after_its_sigterm"] = len(draining)
     planned = cluster.between(attempts, "a to maintenance", "a back")
     assert planned, "no request during the planned restart"
     figures["requests_during_planned_restart"] = len(planned)
