@@ -88,7 +88,7 @@ class Forwarder:
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=context, limit=64),
             auto_decompress=False,
-            skip_auto_headers=("User-Agent",),  # the SCIM client's own travels in the envelope
+            skip_auto_headers=("User-Agent", "Content-Type"),  # the SCIM client's own travel in the envelope
         )
 
     async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:

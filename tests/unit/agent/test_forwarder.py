@@ -61,16 +61,20 @@ def test_the_host_answer_passes_unchanged_and_the_request_carries_the_token() ->
 
 
 def test_the_request_body_and_method_reach_the_host() -> None:
-    seen: list[tuple[str, bytes]] = []
+    seen: list[tuple[str, bytes, str | None]] = []
 
     async def host(request: web.Request) -> web.Response:
-        seen.append((request.method, await request.read()))
+        seen.append((request.method, await request.read(), request.headers.get("content-type")))
         return web.Response(status=201, body=b'{"id": "1"}')
 
     post = envelope.encode_request(envelope.HttpRequest("POST", "/ecma2host_demo/scim/Users", {}, b"{}", 5000))
     reply = send(host, headers=post, body=b'{"userName": "a"}')
     assert (reply.status, reply.body) == (201, b'{"id": "1"}')
-    assert seen == [("POST", b'{"userName": "a"}')]
+    assert seen == [("POST", b'{"userName": "a"}', None)]  # no content type the client did not send
+    typed = {"content-type": "application/scim+json"}
+    scim = envelope.encode_request(envelope.HttpRequest("POST", "/ecma2host_demo/scim/Users", typed, b"{}", 5000))
+    send(host, headers=scim, body=b"{}")
+    assert seen[1][2] == "application/scim+json"
 
 
 def test_an_unreachable_host_is_503_with_retry_after() -> None:
