@@ -158,6 +158,8 @@ class RogueAgent:
         async def answer(message: nats.aio.msg.Msg) -> None:
             if self.mode == "garbage":
                 await nc.publish(message.reply, b"not an envelope")
+            elif self.mode == "envelope1":  # an agent of ecmahost before ECMAHOST/2: the reply in NATS headers
+                await nc.publish(message.reply, b"{}", headers={"Ecmahost-Status": "200"})
 
         await nc.subscribe(f"ecmahost.req.{self.site}.>", queue=f"ecmahost.{self.site}", cb=answer)
         await nc.flush()
@@ -184,6 +186,22 @@ def test_a_malformed_reply_is_502(stack: RelayStack) -> None:
             assert_error(scim.get("/Users"), 502)
     finally:
         rogue.done.set()
+
+
+def test_a_reply_of_an_agent_of_the_older_envelope_is_502(stack: RelayStack) -> None:
+    rogue = RogueAgent(stack, "older", "envelope1")
+    try:
+        with stack.client("older") as scim:
+            assert_error(scim.get("/Users"), 502)
+    finally:
+        rogue.done.set()
+
+
+def test_a_path_with_a_line_break_is_404_and_other_methods_keep_their_answers(stack: RelayStack) -> None:
+    with stack.client("paris") as scim:
+        assert scim.get("/Users/a%0Ab").status_code == 404  # matches no route: never a line of an envelope
+        assert scim.head("/Users").status_code == scim.get("/Users").status_code == 200
+        assert scim.options("/Users").status_code == 405
 
 
 def test_metrics_count_requests_and_errors_per_site(stack: RelayStack) -> None:

@@ -170,9 +170,7 @@ def test_an_agent_cannot_publish_a_request_so_cannot_forge_a_client_address(
     async def forge() -> None:
         nc = await connect(stack, (up.home / "agent.nk").read_bytes().strip(), errors)
         for site in ("down", "up"):
-            await nc.publish(
-                envelope.request_subject(site, "demo"), b"", reply="x", headers=envelope.encode_request(forged)
-            )
+            await nc.publish(envelope.request_subject(site, "demo"), envelope.encode_request(forged), reply="x")
         await nc.flush()
         await asyncio.sleep(0.5)
         await nc.close()

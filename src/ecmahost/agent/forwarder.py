@@ -3,7 +3,7 @@
 no second HTTP hop, no socket, no TLS; the app still checks the token, as for direct traffic).
 
 The host must see the SCIM client's address (its failed-token throttle, its log and activity journal), not the
-agent's: the relay's `Ecmahost-Client` becomes the ASGI scope's `client` in process, and `X-Forwarded-For` over
+agent's: the envelope's client line becomes the ASGI scope's `client` in process, and `X-Forwarded-For` over
 HTTPS, which the host believes only from its `trusted_proxies` (host.yaml; loopback by default).
 """
 
@@ -26,7 +26,7 @@ IN_PROCESS_HOST = b"in-process.ecmahost"
 """The `Host` of requests handed to the app in process (no connection is made to it)."""
 IN_PROCESS_SERVER = ("in-process.ecmahost", 443)
 IN_PROCESS_CLIENT = ("127.0.0.1", 0)
-"""The client address the host sees in process when the relay sent none (a relay older than `Ecmahost-Client`)."""
+"""The client address the host sees in process when the relay sent none (it saw no IP address)."""
 
 log = logging.getLogger(__name__)
 
@@ -38,35 +38,33 @@ class Sender(Protocol):
 
     target: str
 
-    async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]: ...
+    async def send(self, payload: bytes, headers: dict[str, str] | None = None) -> bytes: ...
 
     async def close(self) -> None: ...
 
 
-def error_reply(error: errors.ScimError) -> tuple[dict[str, str], bytes]:
+def error_reply(error: errors.ScimError) -> bytes:
     """A reply envelope the agent answers itself: the SCIM Error body the host would give, with Retry-After."""
     headers = [("content-type", "application/scim+json")]
     if error.retry_after is not None:
         headers.append(("retry-after", str(error.retry_after)))
-    return envelope.encode_reply(error.status, headers), orjson.dumps(error.to_body())
+    return envelope.encode_reply(error.status, headers, orjson.dumps(error.to_body()))
 
 
-def decoded(headers: dict[str, str] | None, body: bytes) -> envelope.HttpRequest | tuple[dict[str, str], bytes]:
+def decoded(payload: bytes, headers: dict[str, str] | None) -> envelope.HttpRequest | bytes:
     """The request of an envelope, or the 400 reply for one the relay should never have sent."""
     try:
-        return envelope.decode_request(headers, body)
+        return envelope.decode_request(payload, headers)
     except envelope.EnvelopeError as exc:
         return error_reply(errors.InvalidSyntax(f"the relay sent a malformed request: {exc}"))
 
 
-def host_reply(
-    status: int, pairs: list[tuple[str, str]], content: bytes, max_reply: int
-) -> tuple[dict[str, str], bytes]:
+def host_reply(status: int, pairs: list[tuple[str, str]], content: bytes, max_reply: int) -> bytes:
     """The host's answer as a reply envelope, or 502 when it is larger than NATS carries."""
     if len(content) > max_reply:
         detail = f"the host's answer ({len(content)} bytes) exceeds what NATS carries; ask for fewer (count)"
         return error_reply(errors.BadGateway(detail))
-    return envelope.encode_reply(status, pairs), content
+    return envelope.encode_reply(status, pairs, content)
 
 
 class Forwarder:
@@ -91,9 +89,10 @@ class Forwarder:
             skip_auto_headers=("User-Agent", "Content-Type"),  # the SCIM client's own travel in the envelope
         )
 
-    async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:
-        """The reply envelope (headers, body) for one request envelope; never raises for a host problem."""
-        request = decoded(headers, body)
+    async def send(self, payload: bytes, headers: dict[str, str] | None = None) -> bytes:
+        """The reply envelope for one request envelope (`headers`: the message's NATS headers, which only an older
+        relay sends); never raises for a host problem."""
+        request = decoded(payload, headers)
         if not isinstance(request, envelope.HttpRequest):
             return request
         try:
@@ -145,9 +144,10 @@ class AppForwarder:
         self.app = app
         self.max_reply = max_reply
 
-    async def send(self, headers: dict[str, str] | None, body: bytes) -> tuple[dict[str, str], bytes]:
-        """The reply envelope (headers, body) for one request envelope; never raises for a host problem."""
-        request = decoded(headers, body)
+    async def send(self, payload: bytes, headers: dict[str, str] | None = None) -> bytes:
+        """The reply envelope for one request envelope (`headers`: the message's NATS headers, which only an older
+        relay sends); never raises for a host problem."""
+        request = decoded(payload, headers)
         if not isinstance(request, envelope.HttpRequest):
             return request
         answer = _Answer()

@@ -192,19 +192,17 @@ class Agent:
     async def _handle(self, message: Any) -> None:
         assert self.forwarder is not None
         started = time.perf_counter()
-        headers, body = await self.forwarder.send(message.headers, message.data)
+        reply = await self.forwarder.send(message.data, message.headers)
         self.served += 1
         if log.isEnabledFor(logging.DEBUG):
-            request = message.headers or {}
             log.debug(
-                "%s %s -> %s in %.1f ms",
-                request.get(envelope.METHOD),
-                request.get(envelope.PATH),
-                headers.get(envelope.STATUS),
+                "%s -> %s in %.1f ms",
+                _request_line(message.data),
+                _status(reply),
                 (time.perf_counter() - started) * 1000,
             )
         try:
-            await self.nc.publish(message.reply, body, headers=headers)
+            await self.nc.publish(message.reply, reply)
         except nats.errors.Error as exc:
             log.warning("could not send a reply: %s", type(exc).__name__)
 
@@ -227,6 +225,22 @@ class Agent:
             except nats.errors.Error as exc:
                 log.debug("heartbeat not sent: %s", type(exc).__name__)
             await asyncio.sleep(self.settings.heartbeat_seconds)
+
+
+def _request_line(payload: bytes) -> str:
+    """Method and path of a request envelope, for the debug log (never a header value)."""
+    try:
+        request = envelope.decode_request(payload)
+    except envelope.EnvelopeError:
+        return "(a malformed request)"
+    return f"{request.method} {request.path}"
+
+
+def _status(payload: bytes) -> str:
+    try:
+        return str(envelope.decode_reply(payload).status)
+    except envelope.EnvelopeError:
+        return "?"
 
 
 def _without_password(proxy: str) -> str:

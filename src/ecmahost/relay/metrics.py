@@ -2,7 +2,8 @@
 
     ecmahost_relay_requests_total{site,status}     requests answered (the status the client saw)
     ecmahost_relay_errors_total{site,kind}         answers made by the relay itself: no_responders, timeout,
-                                                   too_large, bad_reply, nats_down
+                                                   too_large, bad_reply, nats_down, bad_request,
+                                                   client_gone
     ecmahost_relay_request_duration_seconds{site}  latency histogram, relay in to relay out
 
 `site` is `-` for a name that is not a registered site, so a scanner cannot grow the label set.

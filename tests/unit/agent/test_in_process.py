@@ -16,14 +16,14 @@ REQUEST = envelope.encode_request(
 
 
 def send(app: Any) -> envelope.HttpReply:
-    async def scenario() -> tuple[dict[str, str], bytes]:
+    async def scenario() -> bytes:
         forwarder = in_process(app, 1 << 20)
         try:
-            return await forwarder.send(REQUEST, b"{}")
+            return await forwarder.send(REQUEST)
         finally:
             await forwarder.close()
 
-    return envelope.decode_reply(*asyncio.run(scenario()))
+    return envelope.decode_reply(asyncio.run(scenario()))
 
 
 def test_the_app_sees_the_request_and_its_answer_passes_unchanged() -> None:
@@ -73,8 +73,8 @@ def test_the_app_sees_the_client_address_the_relay_sent_not_the_agents() -> None
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    async def scenario(headers: dict[str, str]) -> None:
-        await in_process(app, 1 << 20).send(headers, b"")
+    async def scenario(payload: bytes) -> None:
+        await in_process(app, 1 << 20).send(payload)
 
     request = envelope.HttpRequest("GET", "/ecma2host_demo/scim/Users", {}, b"", 5000, "2001:db8::7")
     asyncio.run(scenario(envelope.encode_request(request)))
