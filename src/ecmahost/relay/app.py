@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,11 +27,12 @@ import nats.errors
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, compile_path
 from starlette.types import Receive, Scope, Send
 
 from ecmahost import errors
 from ecmahost.http.responses import error_response
+from ecmahost.http.routing import METHODS
 from ecmahost.relay import envelope
 from ecmahost.relay.metrics import CONTENT_TYPE, RelayMetrics
 from ecmahost.relay.registry import RegistryError, RelayHome
@@ -42,9 +42,12 @@ log = logging.getLogger(__name__)
 
 HEADER_ROOM = 8192  # room kept for the envelope's headers within the server's max_payload
 RETRY_AFTER = 5
-RELAYED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
-RELAYED_PATH = re.compile(r"^/sites/(?P<site>[^/]+)/ecma2host_(?P<connector>[^/]+)/scim(?P<rest>.*)$")
-"""The relay's one busy route, as Starlette's `/sites/{site}/ecma2host_{connector}/scim{rest:path}` matches it."""
+RELAYED_METHODS = frozenset(METHODS)
+"""The methods relayed to the host: those a SCIM endpoint of the host answers (with its handler or 405)."""
+RELAYED_ROUTE = "/sites/{site}/ecma2host_{connector}/scim{rest:path}"
+RELAYED_PATH = compile_path(RELAYED_ROUTE)[0]
+"""The relay's one busy route, compiled once by Starlette's own `compile_path` from the path its route table
+declares, so the fast match in `RelayApp` and Starlette's routing cannot disagree."""
 
 
 @dataclass
@@ -295,9 +298,7 @@ class RelayApp:
             Route("/metrics", metrics),
             Route("/register", register, methods=["POST"]),
             Route("/sites/{site}/_ping", ping),
-            Route(
-                "/sites/{site}/ecma2host_{connector}/scim{rest:path}", _Relayed(self.state), methods=[*RELAYED_METHODS]
-            ),
+            Route(RELAYED_ROUTE, _Relayed(self.state), methods=[*RELAYED_METHODS]),
         ]
         self.starlette = Starlette(routes=routes, lifespan=_lifespan)
         self.starlette.state.relay = self.state
